@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs: headless Chromium for browser tests, poppler
+# (pdfsig, pdftoppm) for PDF checks, oathtool for real TOTP codes, DejaVu fonts for
+# Vietnamese PDFs, certutil for pdfsig's trust store, gettext for translations.
+# Installs what is missing when running as root; otherwise says what to install.
+set -euo pipefail
+
+packages=(chromium poppler-utils oathtool fonts-dejavu-core libnss3-tools gettext)
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "!! Not a Debian system: install the equivalents of: ${missing[*]}" >&2
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "!! Missing Debian packages: ${missing[*]}" >&2
+  echo "!! Run: sudo apt-get install -y ${missing[*]}   (tests that need them will be skipped)" >&2
+  exit 0
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
