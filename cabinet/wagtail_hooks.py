@@ -1,7 +1,10 @@
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.widgets import ListingButton
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
+from cabinet.audit import ACTIONS
 from cabinet.models import Ministry, Person
 
 
@@ -42,3 +45,47 @@ class GovernmentAdminGroup(ModelAdminGroup):
 def hide_wagtail_help_menu(request, menu_items):
     """Wagtail's help menu links to wagtail.org; members need e-Cabinet's own help."""
     menu_items[:] = [item for item in menu_items if item.name != "help"]
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions):
+    for action, (label, message) in ACTIONS.items():
+        actions.register_action(action, label, message)
+
+
+@hooks.register("register_admin_urls")
+def two_factor_urls():
+    from cabinet import account_views
+
+    return [
+        path(
+            "account/two-factor/", account_views.two_factor, name="ecabinet_two_factor"
+        ),
+        path(
+            "account/two-factor/reset/<int:user_id>/",
+            account_views.two_factor_reset,
+            name="ecabinet_two_factor_reset",
+        ),
+    ]
+
+
+@hooks.register("register_account_menu_item")
+def two_factor_account_item(request):
+    return {
+        "url": reverse("ecabinet_two_factor"),
+        "label": _("Two-step verification"),
+        "help_text": _("Your authenticator app and backup codes."),
+    }
+
+
+@hooks.register("register_user_listing_buttons")
+def two_factor_reset_button(user, request_user):
+    if not request_user.has_perm("auth.change_user"):
+        return []
+    return [
+        ListingButton(
+            _("Reset two-step verification"),
+            url=reverse("ecabinet_two_factor_reset", args=[user.pk]),
+            priority=90,
+        )
+    ]

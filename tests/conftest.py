@@ -43,3 +43,11 @@ def demo(db):
 @pytest.fixture
 def demo_transactional(transactional_db):
     demo_seed(password=DEMO_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and worker heartbeats live in the cache: start each test clean."""
+    from django.core.cache import cache
+
+    cache.clear()

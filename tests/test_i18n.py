@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from tests.utils import REPO
+from tests.utils import REPO, login_verified
 
 CATALOGUE = REPO / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
@@ -102,7 +102,7 @@ def test_the_language_chosen_by_a_signed_in_user_follows_them_into_the_admin(
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username="tv12")
-    client.force_login(user)
+    login_verified(client, user)
     assert "Trang tổng quan" in client.get("/admin/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
     assert "Dashboard" in client.get("/admin/").content.decode()
@@ -158,7 +158,7 @@ def test_the_admin_speaks_vietnamese_where_members_look(client, demo):
         assert text in login
     from django.contrib.auth import get_user_model
 
-    client.force_login(get_user_model().objects.get(username="chuyenvien"))
+    login_verified(client, get_user_model().objects.get(username="chuyenvien"))
     explorer = client.get("/admin/pages/").content.decode()
     for text in ("Trang", "Tìm kiếm"):
         assert text in explorer

@@ -1,5 +1,6 @@
 """Settings: embedded defaults on a laptop, refusal to start an unsafe production."""
 
+import base64
 import subprocess
 
 import pytest
@@ -9,6 +10,10 @@ from django.db import connection
 from tests.utils import MANAGE, REPO, clean_env
 
 PRODUCTION = "ecabinet.settings.production"
+PRODUCTION_FILE_KEY = {
+    "FILE_ENCRYPTION_KEYS": "k2026:" + base64.b64encode(bytes(range(32))).decode(),
+    "FILE_ENCRYPTION_CURRENT_KEY_ID": "k2026",
+}
 
 
 def run_with_settings(module: str, env: dict[str, str], *args: str):
@@ -31,16 +36,29 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = run_with_settings(PRODUCTION, {"SECRET_KEY": "x" * 60}, "check")
+    result = run_with_settings(
+        PRODUCTION, {"SECRET_KEY": "x" * 60, **PRODUCTION_FILE_KEY}, "check"
+    )
     assert result.returncode != 0
     assert "ALLOWED_HOSTS is not set" in result.stderr
 
 
-def test_production_starts_with_both_and_passes_the_deploy_checks(tmp_path):
+def test_production_refuses_to_start_without_a_file_encryption_key():
+    env = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ecabinet.gov.vn"}
+    result = run_with_settings(PRODUCTION, env, "check")
+    assert result.returncode != 0
+    assert (
+        "FILE_ENCRYPTION_KEYS and FILE_ENCRYPTION_CURRENT_KEY_ID are not set"
+        in result.stderr
+    )
+
+
+def test_production_starts_with_its_secrets_and_passes_the_deploy_checks(tmp_path):
     env = {
         "SECRET_KEY": "production-like-secret-" + "k" * 50,
         "ALLOWED_HOSTS": "ecabinet.gov.vn",
         "ECABINET_VAR_DIR": str(tmp_path),
+        **PRODUCTION_FILE_KEY,
     }
     result = run_with_settings(
         PRODUCTION, env, "check", "--deploy", "--fail-level", "WARNING"

@@ -89,10 +89,20 @@ def test_the_public_does_not_reach_the_admin(client, demo):
 
 
 def test_a_member_signs_in_to_the_admin(client, demo):
-    from tests.conftest import DEMO_PASSWORD
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from tests.conftest import DEMO_PASSWORD
+    from tests.utils import totp_code
+
+    device = TOTPDevice.objects.get(user__username="tv12")
     response = client.post(
-        "/admin/login/", {"username": "tv12", "password": DEMO_PASSWORD}, follow=True
+        "/admin/login/",
+        {
+            "username": "tv12",
+            "password": DEMO_PASSWORD,
+            "otp_token": totp_code(device.key),
+        },
+        follow=True,
     )
     assert response.status_code == 200
     assert response.context["user"].username == "tv12"

@@ -15,6 +15,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from documents.crypto import parse_keys
+
 SITE_DIR = Path(__file__).resolve().parents[2]  # <repo>/site
 BASE_DIR = SITE_DIR.parent  # <repo>
 VAR_DIR = Path(os.environ.get("ECABINET_VAR_DIR", BASE_DIR / "var"))
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cabinet.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cabinet.middleware.DefaultLanguageMiddleware",
@@ -97,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "cabinet.middleware.AdminOTPRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -195,6 +199,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Sessions end after this much inactivity (every request renews the cookie) and when
+# the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 WAGTAILADMIN_USER_LOGIN_FORM = "cabinet.forms.LoginForm"
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "e-Cabinet")
 
@@ -224,6 +235,17 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
+# --- Encryption at rest of dossier files (documents/crypto.py) --------------------------
+# FILE_ENCRYPTION_KEYS="k2025:<base64 of 32 bytes>,k2026:<...>"; the current id encrypts,
+# the others still decrypt until `manage.py rotate_file_key` has re-encrypted every file.
+FILE_ENCRYPTION_KEYS = (
+    parse_keys(env_str("FILE_ENCRYPTION_KEYS"))
+    if env_str("FILE_ENCRYPTION_KEYS")
+    else {}
+)
+FILE_ENCRYPTION_CURRENT_KEY_ID = env_str("FILE_ENCRYPTION_CURRENT_KEY_ID")
+DOSSIER_FILES_ROOT = Path(env_str("DOSSIER_FILES_ROOT") or MEDIA_ROOT / "dossiers")
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "e-Cabinet"

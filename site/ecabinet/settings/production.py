@@ -3,7 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, SECRET_KEY, env_bool, env_int
+from .base import (
+    ALLOWED_HOSTS,
+    FILE_ENCRYPTION_CURRENT_KEY_ID,
+    FILE_ENCRYPTION_KEYS,
+    SECRET_KEY,
+    env_bool,
+    env_int,
+)
 
 ECABINET_ENVIRONMENT = "production"
 DEBUG = False
@@ -16,6 +23,15 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "ALLOWED_HOSTS is not set: list the host names this site answers to, "
         "comma-separated."
+    )
+
+if (
+    not FILE_ENCRYPTION_KEYS
+    or FILE_ENCRYPTION_CURRENT_KEY_ID not in FILE_ENCRYPTION_KEYS
+):
+    raise ImproperlyConfigured(
+        "FILE_ENCRYPTION_KEYS and FILE_ENCRYPTION_CURRENT_KEY_ID are not set: dossier "
+        "files are stored encrypted and production refuses to start without a key."
     )
 
 STORAGES = {

@@ -12,6 +12,11 @@ DEBUG = False
 SECRET_KEY = "test-only-key-not-secret"  # noqa: S105 - the test settings are public
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
+# A fixed, public key: test files are not secrets.
+FILE_ENCRYPTION_KEYS = {"test": bytes(range(32))}
+FILE_ENCRYPTION_CURRENT_KEY_ID = "test"
+DOSSIER_FILES_ROOT = VAR_DIR / "test-media" / "dossiers"
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
