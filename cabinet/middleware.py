@@ -7,8 +7,10 @@ then applies each signed-in user's own preference on top.
 """
 
 from django.conf import settings
+from django.http import HttpResponseForbidden
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class DefaultLanguageMiddleware:
@@ -28,6 +30,14 @@ class DefaultLanguageMiddleware:
         return response
 
 
+def _is_navigation(request) -> bool:
+    """Whether the browser is loading a page (not a script fetching data)."""
+    mode = request.headers.get("Sec-Fetch-Mode")
+    if mode is not None:
+        return mode == "navigate"
+    return request.headers.get("X-Requested-With") != "XMLHttpRequest"
+
+
 class AdminOTPRequiredMiddleware:
     """No admin page for a session that has not passed the second factor.
 
@@ -42,6 +52,7 @@ class AdminOTPRequiredMiddleware:
         "wagtailadmin_password_reset",
         "ecabinet_two_factor",
         "wagtailadmin_javascript_catalog",
+        "wagtailadmin_sprite",  # the icons every admin page fetches
     )
 
     def __init__(self, get_response):
@@ -68,6 +79,13 @@ class AdminOTPRequiredMiddleware:
                 except NoReverseMatch:
                     continue
             if not any(request.path_info.startswith(p) for p in open_paths):
+                if not _is_navigation(request):
+                    # A script's request: redirecting it would paste a whole page into
+                    # whatever panel asked for a fragment.
+                    return HttpResponseForbidden(
+                        _("Two-step verification is required."),
+                        content_type="text/plain",
+                    )
                 if has_authenticator(user):
                     logout(request)
                     return redirect(

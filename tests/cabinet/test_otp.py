@@ -265,3 +265,14 @@ def test_the_user_list_offers_the_reset_to_administrators(client, demo):
     listing = client.get("/admin/users/", {"q": "tv15"}).content.decode()
     member = User.objects.get(username="tv15")
     assert f"/admin/account/two-factor/reset/{member.pk}/" in listing
+
+
+def test_a_script_of_an_unenrolled_session_gets_a_refusal_not_a_page(client, demo):
+    user = User.objects.get(username="tv16")
+    TOTPDevice.objects.filter(user=user).delete()
+    client.force_login(user)
+    fetched = client.get("/admin/pages/", headers={"Sec-Fetch-Mode": "cors"})
+    assert fetched.status_code == 403
+    assert client.get("/admin/sprite/", headers={"Sec-Fetch-Mode": "cors"}).status_code == 200
+    navigated = client.get("/admin/pages/", headers={"Sec-Fetch-Mode": "navigate"})
+    assert navigated["Location"] == "/admin/account/two-factor/"
