@@ -273,6 +273,9 @@ def test_a_script_of_an_unenrolled_session_gets_a_refusal_not_a_page(client, dem
     client.force_login(user)
     fetched = client.get("/admin/pages/", headers={"Sec-Fetch-Mode": "cors"})
     assert fetched.status_code == 403
-    assert client.get("/admin/sprite/", headers={"Sec-Fetch-Mode": "cors"}).status_code == 200
+    assert (
+        client.get("/admin/sprite/", headers={"Sec-Fetch-Mode": "cors"}).status_code
+        == 200
+    )
     navigated = client.get("/admin/pages/", headers={"Sec-Fetch-Mode": "navigate"})
     assert navigated["Location"] == "/admin/account/two-factor/"
