@@ -24,6 +24,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Backup codes generated"),
         _("New backup codes generated"),
     ),
+    "ecabinet.delivery_resend": (
+        _("Delivery resent"),
+        _("A failed delivery was sent again"),
+    ),
     "ecabinet.otp_reset": (
         _("Authenticator reset"),
         _("Authenticator reset by an administrator"),

@@ -5,8 +5,9 @@ group: it is the anonymous visitor. A Government member may hold a second role (
 Prime Minister is a member too; the Minister-Chairman of the Government Office is a
 member, not Office staff).
 
-Domain permissions (vote, answer, sign) arrive with the models they guard; this table
-is where each role receives them, and a data migration applies it.
+Domain permissions arrive with the models they guard. This table is the reference
+(tests compare the groups against it); each change to it comes with a data migration
+that applies the change (0002 created the groups, 0004 added the delivery report).
 """
 
 from dataclasses import dataclass, field
@@ -34,11 +35,14 @@ class Role:
     page_permissions: tuple[str, ...] = field(default=())
 
 
+# Staff who follow up notifications see the delivery report and resend failures.
+FOLLOW_UP_DELIVERIES = ("cabinet.view_delivery", "cabinet.change_delivery")
+
 SPECIALIST = Role(
     key="specialist",
     group_name="Chuyên viên",
     description="Drafts ballots, curates session dossiers, drafts resolutions.",
-    permissions=(ACCESS_ADMIN, *DOCS_UPLOAD, *IMAGES_UPLOAD),
+    permissions=(ACCESS_ADMIN, *DOCS_UPLOAD, *IMAGES_UPLOAD, *FOLLOW_UP_DELIVERIES),
     page_permissions=("add", "change", "lock", "unlock"),
 )
 DEPARTMENT_HEAD = Role(
@@ -56,7 +60,7 @@ OFFICE_LEADERSHIP = Role(
     key="office_leadership",
     group_name="Lãnh đạo Văn phòng Chính phủ",
     description="Approves ballots and session programmes before they go out.",
-    permissions=(ACCESS_ADMIN, *DOCS_UPLOAD, *IMAGES_UPLOAD),
+    permissions=(ACCESS_ADMIN, *DOCS_UPLOAD, *IMAGES_UPLOAD, *FOLLOW_UP_DELIVERIES),
     # Publish: a workflow's last approver publishes the page (TECH_NOTES §3).
     page_permissions=("add", "change", "lock", "unlock", "publish"),
 )

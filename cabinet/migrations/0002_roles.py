@@ -1,12 +1,42 @@
 """Create the role groups of DOMAIN.md with their Wagtail permissions.
 
-Runs ``cabinet.roles.ROLES`` against the historical models, so later migrations that
-grant new permissions call the same function again.
+The table is frozen here as it stood when this migration was written; later changes
+to ``cabinet.roles`` come with migrations of their own (a fresh database runs this one
+before the models of later permissions exist).
 """
 
 from django.db import migrations
 
-from cabinet.roles import ROLES, WAGTAIL_DEFAULT_GROUPS
+WAGTAIL_DEFAULT_GROUPS = ("Editors", "Moderators")
+_ADMIN = "wagtailadmin.access_admin"
+_DOCS = (
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+)
+_IMAGES = (
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+)
+# (group name, permissions, page permission types on the root page)
+ROLES = (
+    ("Chuyên viên", (_ADMIN, *_DOCS, *_IMAGES), ("add", "change", "lock", "unlock")),
+    (
+        "Lãnh đạo Vụ",
+        (_ADMIN, "wagtaildocs.choose_document", "wagtailimages.choose_image"),
+        ("change", "lock", "unlock"),
+    ),
+    (
+        "Lãnh đạo Văn phòng Chính phủ",
+        (_ADMIN, *_DOCS, *_IMAGES),
+        ("add", "change", "lock", "unlock", "publish"),
+    ),
+    ("Thành viên Chính phủ", (_ADMIN,), ()),
+    ("Thủ tướng", (_ADMIN,), ("publish",)),
+    ("Trợ lý, Thư ký", (_ADMIN,), ()),
+    ("Công chức đầu mối của Bộ", (_ADMIN, *_DOCS), ()),
+)
 
 
 def _permission(apps, dotted: str):
@@ -29,13 +59,11 @@ def sync_roles(apps, schema_editor):
     Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS).delete()
 
     root = Page.objects.get(depth=1)
-    for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role.group_name)
-        group.permissions.set(
-            [_permission(apps, dotted) for dotted in role.permissions]
-        )
+    for name, permissions, page_permissions in ROLES:
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set([_permission(apps, dotted) for dotted in permissions])
         GroupPagePermission.objects.filter(group=group).delete()
-        for kind in role.page_permissions:
+        for kind in page_permissions:
             GroupPagePermission.objects.create(
                 group=group,
                 page=root,

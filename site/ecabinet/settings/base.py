@@ -317,3 +317,10 @@ LOGGING = {
         "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
     },
 }
+
+# --- Notifications (cabinet/notifications) ------------------------------------------------
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+# Functions listing what is overdue, for the daily staff digest (ballots add theirs).
+NOTIFY_OVERDUE_PROVIDERS: list[str] = []

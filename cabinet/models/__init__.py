@@ -1,0 +1,21 @@
+"""The cabinet app's models, one module per concern, all re-exported here."""
+
+from cabinet.models.government import HomePage, Ministry, Person
+from cabinet.models.notifications import (
+    Channel,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    Urgency,
+)
+
+__all__ = [
+    "Channel",
+    "Delivery",
+    "HomePage",
+    "Ministry",
+    "Notification",
+    "NotificationPreference",
+    "Person",
+    "Urgency",
+]
