@@ -1,11 +1,15 @@
+from django.contrib.admin import display
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
+from cabinet import notification_views
 from cabinet.audit import ACTIONS
-from cabinet.models import Ministry, Person
+from cabinet.models import Delivery, Ministry, Person
 
 
 class MinistryAdmin(ModelAdmin):
@@ -89,3 +93,119 @@ def two_factor_reset_button(user, request_user):
             priority=90,
         )
     ]
+
+
+# --- Notifications ---------------------------------------------------------------
+
+
+@modeladmin_register
+class DeliveryAdmin(ModelAdmin):
+    """The delivery report: who was told what way, and what failed. Read-only; a
+    failed delivery can be resent by the staff who follow deliveries up."""
+
+    model = Delivery
+    menu_label = _("Delivery report")
+    menu_icon = "clipboard-list"
+    menu_order = 210
+    permission_helper_class = notification_views.DeliveryPermissionHelper
+    button_helper_class = notification_views.DeliveryButtonHelper
+    index_template_name = "cabinet/notifications_admin/delivery_index.html"
+    history_view_enabled = False
+    list_display = (
+        "created",
+        "recipient_name",
+        "channel",
+        "address",
+        "status",
+        "attempts",
+        "error",
+    )
+    list_filter = ("channel", "status", "created_at")
+    list_select_related = ("notification__recipient",)
+    list_per_page = 50
+    search_fields = (
+        "notification__recipient__first_name",
+        "notification__recipient__last_name",
+        "notification__recipient__username",
+        "address",
+    )
+    ordering = ("-created_at", "-pk")
+
+    def get_list_display(self, request):
+        if request.user.has_perm("cabinet.change_delivery"):
+            return (*self.list_display, "resend")
+        return self.list_display
+
+    @display(description=_("created"), ordering="created_at")
+    def created(self, delivery):
+        return date_format(localtime(delivery.created_at), "SHORT_DATETIME_FORMAT")
+
+    @display(description=_("recipient"), ordering="notification__recipient__last_name")
+    def recipient_name(self, delivery):
+        recipient = delivery.notification.recipient
+        return recipient.get_full_name() or recipient.get_username()
+
+    @display(description=_("last error"), empty_value="")
+    def error(self, delivery):
+        return notification_views.short_error(delivery)
+
+    error.allow_tags = True
+
+    @display(description=_("Actions"), empty_value="")
+    def resend(self, delivery):
+        return notification_views.resend_button(delivery)
+
+    resend.allow_tags = True
+
+
+@hooks.register("register_admin_urls")
+def notification_urls():
+    views = notification_views
+    return [
+        path("notifications/", views.notification_list, name="ecabinet_notifications"),
+        path(
+            "notifications/read-all/",
+            views.notification_read_all,
+            name="ecabinet_notifications_read_all",
+        ),
+        path(
+            "notifications/<int:notification_id>/read/",
+            views.notification_read,
+            name="ecabinet_notification_read",
+        ),
+        path(
+            "notifications/deliveries/<int:delivery_id>/resend/",
+            views.delivery_resend_view,
+            name="ecabinet_delivery_resend",
+        ),
+        path(
+            "account/notifications/",
+            views.notification_preferences,
+            name="ecabinet_notification_preferences",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def notifications_menu_item():
+    return notification_views.NotificationsMenuItem(
+        _("Notifications"),
+        reverse("ecabinet_notifications"),
+        name="ecabinet-notifications",
+        icon_name="mail",
+        order=50,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def notifications_panel(request, panels):
+    panels.append(notification_views.UnreadNotificationsPanel(request.user))
+
+
+@hooks.register("register_account_menu_item")
+def notification_preferences_account_item(request):
+    return {
+        "url": reverse("ecabinet_notification_preferences"),
+        "label": _("Notification preferences"),
+        "help_text": _("E-mail, SMS, quiet hours and copies to your assistants."),
+    }

@@ -25,6 +25,9 @@ class Channel(models.TextChoices):
 
 
 class Notification(models.Model):
+    # Nothing here references pages or documents: keep Wagtail's reference index out.
+    wagtail_reference_index_ignore = True
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -84,6 +87,8 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent")
 
+    wagtail_reference_index_ignore = True
+
     notification = models.ForeignKey(
         Notification,
         on_delete=models.CASCADE,
@@ -101,11 +106,17 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # One entry per attempt: {"attempt", "at", "outcome", "error"}.
+    log = models.JSONField(_("attempt log"), default=list, blank=True)
     # When the delivery may next be tried: quiet hours and back-off push it later.
     not_before = models.DateTimeField(_("not before"), default=timezone.now)
     # A claimed delivery belongs to one worker until the lease expires; a worker that
     # died mid-send leaves a lease that the sweeper reclaims.
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    # When a task for this delivery was last put on the queue; cleared when a worker
+    # claims it. The sweeper requeues only deliveries that are not on the queue (or
+    # whose task has been lost for longer than NOTIFY_REQUEUE_SECONDS).
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 

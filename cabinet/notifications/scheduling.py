@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
+STAGES = (*REMINDER_OFFSETS, "overdue")
 TASK = "cabinet.notifications.tasks.deadline_remind"
 
 
@@ -60,4 +61,6 @@ def deadline_schedule(
 
 
 def deadline_cancel(*, key: str) -> int:
-    return Schedule.objects.filter(name__startswith=_name(key, "")).delete()[0]
+    # Exact names, not a prefix: cancelling "ballot:7" must not touch "ballot:7:round-2".
+    names = [_name(key, stage) for stage in STAGES]
+    return Schedule.objects.filter(name__in=names).delete()[0]

@@ -51,6 +51,25 @@ def preference_for(user) -> NotificationPreference:
     return preference
 
 
+def _preferences(users) -> dict[int, NotificationPreference]:
+    """Each user's preferences in one query; users who never chose get the defaults."""
+    ids = [u.pk for u in users]
+    found = {
+        p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)
+    }
+    return {pk: found.get(pk) or NotificationPreference(user_id=pk) for pk in ids}
+
+
+def _languages(users) -> dict[int, str]:
+    ids = [u.pk for u in users]
+    chosen = dict(
+        UserProfile.objects.filter(user_id__in=ids)
+        .exclude(preferred_language="")
+        .values_list("user_id", "preferred_language")
+    )
+    return {pk: chosen.get(pk) or settings.LANGUAGE_CODE for pk in ids}
+
+
 def language_of(user) -> str:
     profile = UserProfile.objects.filter(user=user).first()
     return (profile and profile.preferred_language) or settings.LANGUAGE_CODE
@@ -92,46 +111,48 @@ def notify(
     """
     context = dict(context or {})
     ids = [getattr(r, "pk", r) for r in recipients]
-    users = User.objects.filter(pk__in=ids, is_active=True).select_related("person")
+    users = list(
+        User.objects.filter(pk__in=ids, is_active=True).select_related("person")
+    )
+    assistants: dict[int, list] = {}
+    if copy_assistants:
+        for assistant in User.objects.filter(
+            person__assists__in=users, is_active=True
+        ).select_related("person"):
+            assistants.setdefault(assistant.person.assists_id, []).append(assistant)
+    everyone = users + [a for group in assistants.values() for a in group]
+    preferences, languages = _preferences(everyone), _languages(everyone)
+
+    def create(user, ctx, key, copy_of=None):
+        notification = _create(
+            user, kind, ctx, urgency, key, link, languages[user.pk], copy_of=copy_of
+        )
+        if notification is not None:
+            created.append(notification)
+            deliveries.extend(_deliveries_for(notification, user, preferences[user.pk]))
+        return notification
+
     created: list[Notification] = []
     deliveries: list[Delivery] = []
     with transaction.atomic():
         for user in users:
-            notification = _create(user, kind, context, urgency, dedupe_key, link)
-            if notification is None:
+            notification = create(user, context, dedupe_key)
+            if notification is None or not preferences[user.pk].copy_assistants:
                 continue
-            created.append(notification)
-            deliveries += _deliveries_for(notification, user)
-            preference = preference_for(user)
-            if copy_assistants and preference.copy_assistants:
-                for assistant in User.objects.filter(
-                    person__assists=user, is_active=True
-                ).select_related("person"):
-                    copy = _create(
-                        assistant,
-                        kind,
-                        {**context, "copy_for": user.get_full_name()},
-                        urgency,
-                        f"{dedupe_key}:copy" if dedupe_key else "",
-                        link,
-                        copy_of=notification,
-                    )
-                    if copy is not None:
-                        created.append(copy)
-                        deliveries += _deliveries_for(copy, assistant)
+            for assistant in assistants.get(user.pk, []):
+                create(
+                    assistant,
+                    {**context, "copy_for": user.get_full_name()},
+                    f"{dedupe_key}:copy" if dedupe_key else "",
+                    copy_of=notification,
+                )
         Delivery.objects.bulk_create(deliveries)
-        due = [
-            d.pk
-            for d in Delivery.objects.filter(
-                notification__in=created, not_before__lte=timezone.now()
-            ).only("pk")
-        ]
+        due = sorted(d.pk for d in deliveries if d.queued_at is not None)
         transaction.on_commit(lambda: deliveries_enqueue(due))
     return created
 
 
-def _create(user, kind, context, urgency, dedupe_key, link, copy_of=None):
-    language = language_of(user)
+def _create(user, kind, context, urgency, dedupe_key, link, language, copy_of=None):
     rendered = render(kind, language=language, context=context, recipient=user)
     try:
         with transaction.atomic():
@@ -152,14 +173,19 @@ def _create(user, kind, context, urgency, dedupe_key, link, copy_of=None):
         return None  # already told under this dedupe key
 
 
-def _deliveries_for(notification: Notification, user) -> list[Delivery]:
-    preference = preference_for(user)
+def _deliveries_for(
+    notification: Notification, user, preference: NotificationPreference
+) -> list[Delivery]:
+    """The deliveries to create; those due now are marked queued (sent on commit)."""
     now = timezone.now()
     deliveries = []
     if preference.email and user.email:
         deliveries.append(
             Delivery(
-                notification=notification, channel=Channel.EMAIL, address=user.email
+                notification=notification,
+                channel=Channel.EMAIL,
+                address=user.email,
+                queued_at=now,
             )
         )
     phone = _phone_of(user)
@@ -173,6 +199,7 @@ def _deliveries_for(notification: Notification, user) -> list[Delivery]:
                 channel=Channel.SMS,
                 address=phone,
                 not_before=quiet_end or now,
+                queued_at=None if quiet_end else now,
             )
         )
     return deliveries
@@ -216,7 +243,8 @@ def delivery_attempt(delivery_id: int) -> str:
         delivery.status = Delivery.Status.SENDING
         delivery.lease_until = now + lease
         delivery.attempts += 1
-        delivery.save(update_fields=["status", "lease_until", "attempts"])
+        delivery.queued_at = None
+        delivery.save(update_fields=["status", "lease_until", "attempts", "queued_at"])
 
     try:
         SENDERS[delivery.channel](delivery)
@@ -224,38 +252,71 @@ def delivery_attempt(delivery_id: int) -> str:
         if not isinstance(exc, DeliveryError):
             logger.exception("delivery %s crashed", delivery.pk)
         return _delivery_failed(delivery, f"{exc}"[:2000])
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+    # Fenced by the attempt number: a worker whose lease ran out, and whose delivery
+    # another worker has claimed since, does not overwrite that claim.
+    Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts
+    ).update(
         status=Delivery.Status.SENT,
         sent_at=timezone.now(),
         lease_until=None,
         last_error="",
+        log=_logged(delivery, "sent"),
     )
     return "sent"
 
 
+def _logged(delivery: Delivery, outcome: str, error: str = "") -> list[dict]:
+    """The delivery's attempt log with this attempt's outcome appended."""
+    entry = {
+        "attempt": delivery.attempts,
+        "at": timezone.now().isoformat(),
+        "outcome": outcome,
+    }
+    if error:
+        entry["error"] = error
+    return [*delivery.log, entry]
+
+
 def _delivery_failed(delivery: Delivery, error: str) -> str:
     final = delivery.attempts >= _setting("NOTIFY_MAX_ATTEMPTS", 5)
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+    outcome = "failed" if final else "retry"
+    Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts
+    ).update(
         status=Delivery.Status.FAILED if final else Delivery.Status.RETRY,
         not_before=timezone.now() + _backoff(delivery.attempts),
         lease_until=None,
+        queued_at=None,
         last_error=error,
+        log=_logged(delivery, outcome, error),
     )
-    return "failed" if final else "retry"
+    return outcome
 
 
 def deliveries_sweep(*, limit: int = 2000) -> int:
-    """Queue what is due and not in flight: retries whose back-off has passed, SMS held
-    over quiet hours, leases of workers that died, and pending rows whose task was lost."""
+    """Queue what is due and not on the queue: retries whose back-off has passed, SMS
+    held over quiet hours, leases of workers that died, and deliveries whose task has
+    been waiting longer than NOTIFY_REQUEUE_SECONDS (lost with a broker, say).
+
+    A delivery already on the queue is left alone, so a long backlog is not multiplied
+    by the sweeper running every minute.
+    """
     now = timezone.now()
-    stale = now - timedelta(seconds=_setting("NOTIFY_LEASE_SECONDS", 120))
-    due = Delivery.objects.filter(not_before__lte=now).filter(
-        Q(status=Delivery.Status.RETRY)
-        | Q(status=Delivery.Status.PENDING, not_before__lte=stale)
-        | Q(status=Delivery.Status.PENDING, created_at__lte=stale)
+    lost = now - timedelta(seconds=_setting("NOTIFY_REQUEUE_SECONDS", 900))
+    not_queued = Q(queued_at__isnull=True) | Q(queued_at__lte=lost)
+    due = Delivery.objects.filter(not_queued).filter(
+        Q(
+            status__in=[Delivery.Status.PENDING, Delivery.Status.RETRY],
+            not_before__lte=now,
+        )
         | Q(status=Delivery.Status.SENDING, lease_until__lte=now)
     )
-    ids = list(due.order_by("not_before").values_list("pk", flat=True)[:limit])
+    with transaction.atomic():
+        ids = list(
+            due.order_by("not_before", "pk").values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(queued_at=now)
     deliveries_enqueue(ids)
     return len(ids)
 
@@ -277,6 +338,7 @@ def delivery_resend(*, delivery: Delivery, actor, request=None) -> None:
         ).update(
             status=Delivery.Status.PENDING,
             not_before=timezone.now(),
+            queued_at=timezone.now(),
             attempts=0,
             last_error="",
         )

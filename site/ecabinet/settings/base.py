@@ -322,5 +322,6 @@ LOGGING = {
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
+NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 # Functions listing what is overdue, for the daily staff digest (ballots add theirs).
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
