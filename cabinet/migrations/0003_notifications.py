@@ -7,90 +7,275 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0002_roles'),
+        ("cabinet", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.SlugField(max_length=64, verbose_name='kind')),
-                ('context', models.JSONField(blank=True, default=dict, verbose_name='context')),
-                ('urgency', models.CharField(choices=[('normal', 'Normal'), ('urgent', 'Urgent')], default='normal', max_length=8, verbose_name='urgency')),
-                ('dedupe_key', models.CharField(blank=True, max_length=200, verbose_name='dedupe key')),
-                ('language', models.CharField(default='vi', max_length=8, verbose_name='language')),
-                ('subject', models.CharField(max_length=255, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='message')),
-                ('short', models.CharField(help_text='The SMS and the in-app line.', max_length=320, verbose_name='short text')),
-                ('link', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('copy_of', models.ForeignKey(blank=True, help_text="For an assistant: the member's notification this copies.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='copies', to='cabinet.notification', verbose_name='copy of')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("kind", models.SlugField(max_length=64, verbose_name="kind")),
+                (
+                    "context",
+                    models.JSONField(blank=True, default=dict, verbose_name="context"),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("urgent", "Urgent")],
+                        default="normal",
+                        max_length=8,
+                        verbose_name="urgency",
+                    ),
+                ),
+                (
+                    "dedupe_key",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="dedupe key"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        default="vi", max_length=8, verbose_name="language"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=255, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="message")),
+                (
+                    "short",
+                    models.CharField(
+                        help_text="The SMS and the in-app line.",
+                        max_length=320,
+                        verbose_name="short text",
+                    ),
+                ),
+                (
+                    "link",
+                    models.CharField(blank=True, max_length=500, verbose_name="link"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="created",
+                    ),
+                ),
+                (
+                    "read_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="read"),
+                ),
+                (
+                    "copy_of",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For an assistant: the member's notification this copies.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="copies",
+                        to="cabinet.notification",
+                        verbose_name="copy of",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('address', models.CharField(max_length=254, verbose_name='address')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sending', 'Sending'), ('retry', 'Will retry'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Not sent')], db_index=True, default='pending', max_length=8, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('log', models.JSONField(blank=True, default=list, verbose_name='attempt log')),
-                ('not_before', models.DateTimeField(default=django.utils.timezone.now, verbose_name='not before')),
-                ('lease_until', models.DateTimeField(blank=True, null=True, verbose_name='lease until')),
-                ('queued_at', models.DateTimeField(blank=True, null=True, verbose_name='queued')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='cabinet.notification', verbose_name='notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "SMS")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("address", models.CharField(max_length=254, verbose_name="address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("sending", "Sending"),
+                            ("retry", "Will retry"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Not sent"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="attempts"
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "log",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="attempt log"
+                    ),
+                ),
+                (
+                    "not_before",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="not before"
+                    ),
+                ),
+                (
+                    "lease_until",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="lease until"
+                    ),
+                ),
+                (
+                    "queued_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="queued"),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="created",
+                    ),
+                ),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="cabinet.notification",
+                        verbose_name="notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.BooleanField(default=True, verbose_name='by e-mail')),
-                ('sms', models.BooleanField(default=True, verbose_name='by SMS')),
-                ('quiet_from', models.TimeField(blank=True, help_text='Urgent messages arrive anyway.', null=True, verbose_name='no SMS from')),
-                ('quiet_until', models.TimeField(blank=True, null=True, verbose_name='no SMS until')),
-                ('copy_assistants', models.BooleanField(default=True, help_text='My assistants and secretaries receive a copy of what I am sent.', verbose_name='copy my assistants')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("email", models.BooleanField(default=True, verbose_name="by e-mail")),
+                ("sms", models.BooleanField(default=True, verbose_name="by SMS")),
+                (
+                    "quiet_from",
+                    models.TimeField(
+                        blank=True,
+                        help_text="Urgent messages arrive anyway.",
+                        null=True,
+                        verbose_name="no SMS from",
+                    ),
+                ),
+                (
+                    "quiet_until",
+                    models.TimeField(
+                        blank=True, null=True, verbose_name="no SMS until"
+                    ),
+                ),
+                (
+                    "copy_assistants",
+                    models.BooleanField(
+                        default=True,
+                        help_text="My assistants and secretaries receive a copy of what I am sent.",
+                        verbose_name="copy my assistants",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preferences',
-                'verbose_name_plural': 'notification preferences',
+                "verbose_name": "notification preferences",
+                "verbose_name_plural": "notification preferences",
             },
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='cabinet_not_recipie_25acaa_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["recipient", "read_at"], name="cabinet_not_recipie_25acaa_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'dedupe_key'), name='notification_once_per_recipient_and_key'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dedupe_key", ""), _negated=True),
+                fields=("recipient", "dedupe_key"),
+                name="notification_once_per_recipient_and_key",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'not_before'], name='cabinet_del_status_3a0386_idx'),
+            model_name="delivery",
+            index=models.Index(
+                fields=["status", "not_before"], name="cabinet_del_status_3a0386_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('notification', 'channel'), name='one_delivery_per_channel'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("notification", "channel"), name="one_delivery_per_channel"
+            ),
         ),
     ]
