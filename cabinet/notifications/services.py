@@ -70,11 +70,6 @@ def _languages(users) -> dict[int, str]:
     return {pk: chosen.get(pk) or settings.LANGUAGE_CODE for pk in ids}
 
 
-def language_of(user) -> str:
-    profile = UserProfile.objects.filter(user=user).first()
-    return (profile and profile.preferred_language) or settings.LANGUAGE_CODE
-
-
 def _quiet_until(preference: NotificationPreference, now: datetime) -> datetime | None:
     """The end of the quiet hours ``now`` falls in, or None outside them."""
     start, end = preference.quiet_from, preference.quiet_until
