@@ -45,6 +45,18 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Confidential document opened"),
         _("Confidential document opened"),
     ),
+    "ecabinet.session_composition": (
+        _("Composition changed"),
+        _("The session's composition was changed"),
+    ),
+    "ecabinet.session_issue": (
+        _("Session issued"),
+        _("The programme was approved and the session issued"),
+    ),
+    "ecabinet.position_set": (
+        _("Position marked"),
+        _("A member marked their position on an item"),
+    ),
     "ecabinet.annotation_create": (_("Note written"), _("Note written")),
     "ecabinet.annotation_update": (_("Note changed"), _("Note changed")),
     "ecabinet.annotation_delete": (_("Note deleted"), _("Note deleted")),
