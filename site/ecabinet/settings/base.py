@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cabinet.context_processors.interface_languages",
+                "cabinet.context_processors.reading_room",
             ],
         },
     },
