@@ -95,7 +95,6 @@ def truncated_pdf() -> bytes:
 
 
 def damaged_pdf() -> bytes:
-    data = pdf_upload().read()
     return b"%PDF-1.4\n" + b"garbage " * 200 + b"\n%%EOF\n"
 
 
