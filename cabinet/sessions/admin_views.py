@@ -299,8 +299,22 @@ def dossier_desk(request):
 
 def _desk_post(request, items):
     user = request.user
-    action = request.POST.get("action")
     back = reverse("ecabinet_dossier_desk")
+    # Refuse a huge upload from its declared length, before Django spools it to disk.
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > max_upload_bytes() + 1024 * 1024:
+        from django.template.defaultfilters import filesizeformat
+
+        messages.error(
+            request,
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {
+                "size": filesizeformat(declared),
+                "limit": filesizeformat(max_upload_bytes()),
+            },
+        )
+        return redirect(back)
+    action = request.POST.get("action")
     try:
         if action == "upload":
             item = items.get(int(request.POST.get("item") or 0))

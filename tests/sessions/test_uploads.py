@@ -214,3 +214,59 @@ def test_secret_classification_is_refused(tree):
         )
     assert refused.value.code == "secret"
     assert not Document.objects.exists()
+
+
+def test_the_dossier_desk_shows_the_refusal_and_keeps_nothing(client, tree):
+    from tests.utils import login_verified
+
+    login_verified(client, user("daumoi.btc"))
+    desk = client.get("/admin/dossiers/")
+    assert tree.btc_item.title in desk.content.decode()
+    assert tree.btp_item.title not in desk.content.decode()
+    response = client.post(
+        "/admin/dossiers/",
+        {
+            "action": "upload",
+            "item": tree.btc_item.pk,
+            f"u{tree.btc_item.pk}-title": "Chương trình lạ",
+            f"u{tree.btc_item.pk}-classification": "internal",
+            f"u{tree.btc_item.pk}-file": ContentFile(exe_bytes(), name="du-thao.pdf"),
+        },
+        follow=True,
+    )
+    assert "không phải tài liệu PDF" in response.content.decode()
+    assert not Document.objects.exists()
+    # Another ministry's item is not a target, even by a forged form.
+    forged = client.post(
+        "/admin/dossiers/",
+        {
+            "action": "upload",
+            "item": tree.btp_item.pk,
+            f"u{tree.btp_item.pk}-title": "Giả mạo",
+            f"u{tree.btp_item.pk}-classification": "internal",
+            f"u{tree.btp_item.pk}-file": pdf_upload(),
+        },
+    )
+    # Wagtail's admin turns the service's PermissionDenied into its "no permission"
+    # redirect to the dashboard.
+    assert forged.status_code == 302 and forged["Location"] == "/admin/"
+    assert not Document.objects.exists()
+
+
+def test_a_huge_upload_is_refused_from_its_declared_size(client, tree, settings):
+    from tests.utils import login_verified
+
+    settings.DOCUMENT_MAX_UPLOAD_BYTES = 1000
+    login_verified(client, user("daumoi.btc"))
+    big = ContentFile(b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024), name="lon.pdf")
+    response = client.post(
+        "/admin/dossiers/",
+        {
+            "action": "upload",
+            "item": tree.btc_item.pk,
+            f"u{tree.btc_item.pk}-file": big,
+        },
+        follow=True,
+    )
+    assert "giới hạn là 1000\xa0byte" in response.content.decode()
+    assert not Document.objects.exists()
