@@ -2,11 +2,16 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ecabinet.logs import logging_config
+
 from .base import *  # noqa: F403
 from .base import (
     ALLOWED_HOSTS,
     FILE_ENCRYPTION_CURRENT_KEY_ID,
     FILE_ENCRYPTION_KEYS,
+    LOG_FORMAT,
+    LOG_LEVEL,
+    Q_LOG_LEVEL,
     SECRET_KEY,
     env_bool,
     env_int,
@@ -54,3 +59,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per line for the log collector, unless LOG_FORMAT says otherwise.
+LOGGING = logging_config(
+    log_format=LOG_FORMAT or "json", level=LOG_LEVEL, q_level=Q_LOG_LEVEL
+)
