@@ -6,7 +6,7 @@ encrypted in the archive and the archive never holds a key: keep the keys
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecabinet.backup import BackupError, backup_create
 
@@ -31,9 +31,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                _(
+                ngettext(
                     "Backup written to %(path)s: %(vendor)s database and %(files)s "
-                    "files, %(size)s bytes."
+                    "file, %(size)s bytes.",
+                    "Backup written to %(path)s: %(vendor)s database and %(files)s "
+                    "files, %(size)s bytes.",
+                    result.files,
                 )
                 % {
                     "path": result.path,

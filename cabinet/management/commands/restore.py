@@ -9,7 +9,7 @@ archive.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecabinet.backup import BackupError, backup_restore
 
@@ -36,16 +36,24 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                _("Restored the %(vendor)s database and %(files)s files from %(path)s.")
+                ngettext(
+                    "Restored the %(vendor)s database and %(files)s file from %(path)s.",
+                    "Restored the %(vendor)s database and %(files)s files from "
+                    "%(path)s.",
+                    result.files,
+                )
                 % {"vendor": result.vendor, "files": result.files, "path": archive}
             )
         )
         if result.pending_migrations:
             self.stdout.write(
                 self.style.WARNING(
-                    _(
+                    ngettext(
+                        "The archive predates %(count)s migration of this code: run "
+                        "`manage.py migrate` now.",
                         "The archive predates %(count)s migrations of this code: run "
-                        "`manage.py migrate` now."
+                        "`manage.py migrate` now.",
+                        len(result.pending_migrations),
                     )
                     % {"count": len(result.pending_migrations)}
                 )
