@@ -38,6 +38,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -71,6 +72,8 @@ PREFIXES = ("database/", "media/", "dossiers/")
 # even when MEDIA_ROOT is a mounted volume; never archived, never counted as content.
 STAGING_PREFIX = ".restore-"
 CHUNK = 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 class BackupError(Exception):
@@ -373,6 +376,10 @@ def backup_create(*, output: Path | str | None = None) -> BackupResult:
             tar.addfile(info, io.BytesIO(data))
         os.chmod(partial, 0o600)
         os.replace(partial, output)
+    logger.warning(
+        "backup written",
+        extra={"archive": str(output), "files": len(files) - 1, "vendor": _vendor()},
+    )
     return BackupResult(
         path=output,
         vendor=manifest["database"]["vendor"],
@@ -669,6 +676,14 @@ def backup_restore(*, archive: Path, force: bool = False) -> RestoreResult:
         _replace_media(staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    logger.warning(
+        "database and media restored from an archive",
+        extra={
+            "archive": str(archive),
+            "created_at": manifest.get("created_at"),
+            "replaced_existing_data": replace,
+        },
+    )
     with contextlib.suppress(Exception):
         from django.core.cache import cache
 

@@ -101,6 +101,24 @@ def _query_dict(data) -> dict[str, Any]:
     return result
 
 
+# Bodies the error log parses itself; larger ones, and uploads, only if the view did.
+_MAX_FORM_BYTES = 64 * 1024
+
+
+def _form_is_cheap(request) -> bool:
+    if hasattr(request, "_post"):  # already parsed by the view
+        return True
+    meta = getattr(request, "META", {})
+    try:
+        length = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return (
+        meta.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
+        and length <= _MAX_FORM_BYTES
+    )
+
+
 def request_context(request) -> dict[str, Any]:
     """What an operator needs to reproduce a failed request, and nothing secret.
 
@@ -114,7 +132,7 @@ def request_context(request) -> dict[str, Any]:
     try:
         if request.GET:
             context["query"] = _query_dict(request.GET)
-        if request.method == "POST" and request.POST:
+        if request.method == "POST" and _form_is_cheap(request) and request.POST:
             context["form"] = _query_dict(request.POST)
         if getattr(request, "FILES", None):
             context["files"] = sorted(request.FILES)

@@ -182,3 +182,23 @@ def test_production_settings_log_json_and_dev_plain():
 
     with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT must be"):
         logging_config(log_format="xml", level="INFO", q_level="WARNING")
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_not_found_post_is_logged_with_its_form_redacted(client, json_log):
+    response = client.post(
+        "/khong-co/",
+        "username=tv01&password=hunter2-secret&otp_token=123456",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 404
+    [entry] = [e for e in lines(json_log) if e["logger"] == "django.request"]
+    assert entry["status"] == 404
+    assert entry["request_id"] == response["X-Request-ID"]
+    assert entry["request"]["form"] == {
+        "username": "tv01",
+        "password": REDACTED,
+        "otp_token": REDACTED,
+    }
+    assert "hunter2-secret" not in json_log.getvalue()
