@@ -16,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from documents.crypto import parse_keys
+from ecabinet.logs import logging_config
 
 SITE_DIR = Path(__file__).resolve().parents[2]  # <repo>/site
 BASE_DIR = SITE_DIR.parent  # <repo>
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ecabinet.logs.RequestIdMiddleware",  # first: every response and log line gets the id
     "django.middleware.security.SecurityMiddleware",
     "cabinet.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -308,19 +310,14 @@ SMS_FILE_PATH = str(VAR_DIR / "sms")
 # The password given to every demo account by `manage.py seed_demo` (never in production).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ecabinet-demo-2019")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
-    },
-}
+# --- Logs (ecabinet/logs.py): request ids, secrets redacted; JSON in production -------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+Q_LOG_LEVEL = env_str("Q_LOG_LEVEL", "WARNING")
+# "json" or "plain"; empty: plain, and JSON in production.
+LOG_FORMAT = env_str("LOG_FORMAT")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT or "plain", level=LOG_LEVEL, q_level=Q_LOG_LEVEL
+)
 
 # --- Notifications (cabinet/notifications) ------------------------------------------------
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
