@@ -310,6 +310,10 @@ def demo_seed(*, password: str) -> dict[str, int]:
                 user=result.person.user, name="demo", defaults={"confirmed": True}
             )
         home_page_ensure()
+    # --- Archive search: a few hundred real legal documents to search ---
+    from search.demo import archive_demo_seed
+
+    archive_demo_seed()
     return {
         "ministries": len(ministries),
         "users": User.objects.filter(username__in=users).count(),

@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/setlang/", cabinet_views.language_switch, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # --- Archive search: the public resolutions search ---
+    path("tra-cuu/", include("search.urls")),
 ]
 
 if settings.DEBUG:
