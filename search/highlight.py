@@ -23,10 +23,13 @@ SCAN_CHARS = 20_000  # long documents: the best window is looked for in this muc
 def _regex(terms: tuple[str, ...]) -> re.Pattern | None:
     if not terms:
         return None
-    # Longer terms first, so that "nghiep" is not cut short by "nghi".
+    # Longer terms first, so that "nghiep" is not cut short by "nghi"; a pair of
+    # words ("hon_nhan", see search.backends.database.word_pairs) is a phrase.
     alternatives = sorted(terms, key=len, reverse=True)
     return re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in alternatives) + r")(?!\w)"
+        r"(?<!\w)(?:"
+        + "|".join(r"\W+".join(map(re.escape, t.split("_"))) for t in alternatives)
+        + r")(?!\w)"
     )
 
 

@@ -1,7 +1,9 @@
 """The full-text index of the embedded backend, over folded text.
 
 SQLite: an FTS5 table whose rowid is the ArchiveRecord id (title, number, body, all
-folded by ``search.folding.fold``). PostgreSQL: a ``tsvector`` column (the ``simple``
+folded by ``search.folding.fold``, and ``pairs``: each two neighbouring folded words
+joined by "_", since Vietnamese words are mostly two syllables: "hôn nhân" is
+"hon_nhan"). PostgreSQL: a ``tsvector`` column (the ``simple``
 configuration, again over folded text) with a GIN index.
 """
 
@@ -13,7 +15,8 @@ def forwards(apps, schema_editor):
     if connection.vendor == "sqlite":
         schema_editor.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS search_archive_fts USING fts5("
-            "title, number, body, tokenize = 'unicode61 remove_diacritics 0')"
+            "title, number, body, pairs, "
+            "tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\")"
         )
     elif connection.vendor == "postgresql":
         schema_editor.execute(
