@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
@@ -116,7 +115,9 @@ def _relevance(bench: Bench, alqac: Path, questions: list[dict], var_dir: Path):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     started = time.perf_counter()
     report = archive_import(path=source)
-    progress(f"ALQAC: {report.created} articles in {time.perf_counter() - started:.1f}s")
+    progress(
+        f"ALQAC: {report.created} articles in {time.perf_counter() - started:.1f}s"
+    )
     external = dict(ArchiveRecord.objects.values_list("pk", "external_id"))
 
     def scores(ranked: list[str], relevant: set[str]) -> tuple[float, float]:
@@ -205,17 +206,29 @@ def _latency(bench: Bench, corpus: Path, questions: list[dict]) -> None:
 
     p50 = {k: pct(v, 50) for k, v in timings.items()}
     p95 = {k: pct(v, 95) for k, v in timings.items()}
-    bench.row("latency p50, service (baseline: raw MATCH)", round(p50["service"], 1),
-              unit="ms", baseline=round(p50["raw"], 1))
-    bench.row("latency p95, service (baseline: raw MATCH)", round(p95["service"], 1),
-              unit="ms", baseline=round(p95["raw"], 1), target=Target("<=", 50))
+    bench.row(
+        "latency p50, service (baseline: raw MATCH)",
+        round(p50["service"], 1),
+        unit="ms",
+        baseline=round(p50["raw"], 1),
+    )
+    bench.row(
+        "latency p95, service (baseline: raw MATCH)",
+        round(p95["service"], 1),
+        unit="ms",
+        baseline=round(p95["raw"], 1),
+        target=Target("<=", 50),
+    )
     bench.row(
         "p95 service / raw MATCH",
         round(p95["service"] / p95["raw"], 3),
         target=Target("<=", 2),
     )
-    bench.row("latency p95, raw MATCH of the service's terms", round(p95["raw_kept"], 1),
-              unit="ms")
+    bench.row(
+        "latency p95, raw MATCH of the service's terms",
+        round(p95["raw_kept"], 1),
+        unit="ms",
+    )
     bench.row(
         "p95 service / raw MATCH of the service's terms",
         round(p95["service"] / p95["raw_kept"], 3),

@@ -37,5 +37,6 @@ def archive_demo_seed() -> int:
         accept=_government_decree_or_resolution,
         limit=DEMO_SIZE,
         selection=f"demo:{DEMO_SIZE}:{','.join(sorted(DEMO_TYPES))}",
+        line_filter='"issuer": "Chính phủ"',
     )
     return report.created

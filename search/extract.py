@@ -111,7 +111,9 @@ def xlsx_text(data: bytes) -> str:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True
+        )
     except Exception as error:  # openpyxl raises many kinds for a bad file
         raise ExtractionError(f"not a readable XLSX file: {error}") from error
     lines = []
@@ -166,7 +168,15 @@ def pdf_ocr(data: bytes, *, first_page: int = 1, last_page: int | None = None) -
     with tempfile.TemporaryDirectory(prefix="ecabinet-ocr-") as folder:
         source = Path(folder) / "in.pdf"
         source.write_bytes(data)
-        command = ["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", "-f", str(first_page)]
+        command = [
+            "pdftoppm",
+            "-r",
+            str(OCR_DPI),
+            "-gray",
+            "-png",
+            "-f",
+            str(first_page),
+        ]
         if last_page is not None:
             command += ["-l", str(last_page)]
         subprocess.run(

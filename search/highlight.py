@@ -61,9 +61,7 @@ def snippet(text: str, terms: tuple[str, ...], size: int = SNIPPET_CHARS) -> str
     text = nfc(text[:SCAN_CHARS])
     folded = fold_aligned(text)
     regex = _regex(terms)
-    matches = (
-        [(m.start(), m.group()) for m in regex.finditer(folded)] if regex else []
-    )
+    matches = [(m.start(), m.group()) for m in regex.finditer(folded)] if regex else []
     best_start, best_score, j = 0, 0, 0
     for i, (start, _word) in enumerate(matches):
         j = max(j, i)
@@ -81,10 +79,14 @@ def snippet(text: str, terms: tuple[str, ...], size: int = SNIPPET_CHARS) -> str
         space = text.rfind(" ", start, end)
         end = space if space > start else end
     piece = text[start:end]
-    spans = [
-        (s - start, e - start)
-        for s, e in (m.span() for m in regex.finditer(folded, start, end))
-    ] if regex else []
+    spans = (
+        [
+            (s - start, e - start)
+            for s, e in (m.span() for m in regex.finditer(folded, start, end))
+        ]
+        if regex
+        else []
+    )
     body = _marked(piece, spans)
     body = " ".join(body.split())
     return ("… " if start else "") + body + (" …" if end < len(text) else "")

@@ -62,6 +62,9 @@ class ArchiveRecordReader(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.record_id}:{self.user_id}"
+
 
 class LegalDocument(models.Model):
     """An existing legal document imported by ``manage.py archive_import``.
@@ -137,3 +140,6 @@ class ExtractedText(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices)
     text = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.sha256[:12]}"

@@ -21,9 +21,7 @@ class LegalDocumentProvider(Provider):
 
 def legal_record(document: LegalDocument) -> SearchRecord:
     title = document.title or document.number or document.external_id
-    if document.doc_type and document.title and not title.startswith(
-        document.doc_type
-    ):
+    if document.doc_type and document.title and not title.startswith(document.doc_type):
         title = f"{document.doc_type} {title}"
     return SearchRecord(
         key=record_key(LegalDocument, document.pk),

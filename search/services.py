@@ -143,9 +143,7 @@ def _text(data: dict, name: str, limit: int | None = None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str | int | float):
-        raise ValidationError(
-            _("“%(field)s” must be text."), params={"field": name}
-        )
+        raise ValidationError(_("“%(field)s” must be text."), params={"field": name})
     value = nfc(str(value)).strip()
     if limit is not None and len(value) > limit:
         raise ValidationError(
@@ -190,6 +188,7 @@ def archive_import(
     limit: int | None = None,
     accept: Callable[[dict], bool] | None = None,
     selection: str = "",
+    line_filter: str = "",
 ) -> ImportReport:
     """Import legal documents from a JSON-lines file (``.gz`` too).
 
@@ -199,7 +198,9 @@ def archive_import(
     continues where it stopped; a file already imported completely is not read
     again unless ``restart``. A bad line is reported with its number and skipped;
     the others are imported. ``accept`` and ``limit`` select records (the demo),
-    ``selection`` names that choice so that it is recognised on the next run.
+    ``selection`` names that choice so that it is recognised on the next run;
+    ``line_filter`` skips, unparsed, lines that do not contain it (a quick pre-check
+    for ``accept``).
     """
     path = Path(path)
     if not path.is_file():
@@ -231,7 +232,7 @@ def archive_import(
                 if number <= run.lines_done:
                     continue
                 report.lines = number
-                if not line.strip():
+                if not line.strip() or (line_filter and line_filter not in line):
                     continue
                 try:
                     data = json.loads(line)
@@ -240,7 +241,9 @@ def archive_import(
                     batch.append((number, legal_fields(data)))
                     taken += 1
                 except json.JSONDecodeError as error:
-                    _reject(report, number, _("not JSON (%(error)s)") % {"error": error})
+                    _reject(
+                        report, number, _("not JSON (%(error)s)") % {"error": error}
+                    )
                 except ValidationError as error:
                     _reject(report, number, " ".join(error.messages))
                 if len(batch) >= batch_size:

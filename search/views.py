@@ -57,11 +57,15 @@ def archive_search_view(request):
     form = ArchiveSearchForm(request.GET or None)
     results = None
     if form.is_bound and form.is_valid():
-        results = archive_search(user=request.user, query=form.search_query(per_page=PER_PAGE))
+        results = archive_search(
+            user=request.user, query=form.search_query(per_page=PER_PAGE)
+        )
     elif not form.is_bound:
         form = ArchiveSearchForm({})
         form.is_valid()
-        results = archive_search(user=request.user, query=form.search_query(per_page=PER_PAGE))
+        results = archive_search(
+            user=request.user, query=form.search_query(per_page=PER_PAGE)
+        )
     hidden = [
         (name, value)
         for name in ("type", "year", "issuer", "session", "sort")

@@ -104,9 +104,7 @@ def filter_sql(query: SearchQuery, alias: str = "r") -> tuple[str, list]:
         ("session_id", query.session_ids),
     ):
         if values:
-            clauses.append(
-                f"{alias}.{column} IN ({', '.join(['%s'] * len(values))})"
-            )
+            clauses.append(f"{alias}.{column} IN ({', '.join(['%s'] * len(values))})")
             params += list(values)
     return (" AND ".join(clauses) or "1=1"), params
 
@@ -346,7 +344,9 @@ class DatabaseBackend(ArchiveBackend):
         words = self.match_terms(query.text)
         perm, perm_params = scope_sql(scope)
         filters, filter_params = filter_sql(query)
-        columns = "r.id, r.kind, r.year, r.issuer, r.session_id, r.session_title, r.date"
+        columns = (
+            "r.id, r.kind, r.year, r.issuer, r.session_id, r.session_title, r.date"
+        )
         if not words:
             matched = (
                 f"SELECT {columns}, 0.0 AS score FROM {TABLE} r "
@@ -375,9 +375,13 @@ class DatabaseBackend(ArchiveBackend):
             order = "m.score DESC, m.id"
         # One statement: the matching rows once, then the page and every facet count
         # from them, so that only a few rows come back to Python.
-        text, num = ("text", "double precision") if self.vendor == "postgresql" else (
-            "TEXT",
-            "REAL",
+        text, num = (
+            ("text", "double precision")
+            if self.vendor == "postgresql"
+            else (
+                "TEXT",
+                "REAL",
+            )
         )
         sql = (
             f"WITH m AS MATERIALIZED ({matched}) "
@@ -420,9 +424,11 @@ class DatabaseBackend(ArchiveBackend):
                 sessions[int(value)] = int(number)
                 session_titles[int(value)] = label
         scores = {pk: score for _rank, pk, score in sorted(ranked)}
-        records = ArchiveRecord.objects.defer("body").annotate(
-            head=Substr("body", 1, SCAN_CHARS)
-        ).in_bulk(list(scores))
+        records = (
+            ArchiveRecord.objects.defer("body")
+            .annotate(head=Substr("body", 1, SCAN_CHARS))
+            .in_bulk(list(scores))
+        )
         folded = tuple(words)
         hits = [
             SearchHit(

@@ -275,9 +275,7 @@ class ElasticsearchBackend(ArchiveBackend):
         actions = (
             {"_op_type": "delete", "_index": self.alias, "_id": key} for key in keys
         )
-        done, _errors = bulk(
-            self.client, actions, raise_on_error=False, refresh=True
-        )
+        done, _errors = bulk(self.client, actions, raise_on_error=False, refresh=True)
         return done
 
     def rebuild(
@@ -292,7 +290,9 @@ class ElasticsearchBackend(ArchiveBackend):
         total = 0
         batch: list[dict] = []
         for record in records:
-            batch.append({"_index": name, "_id": record.key, "_source": document_body(record)})
+            batch.append(
+                {"_index": name, "_id": record.key, "_source": document_body(record)}
+            )
             if len(batch) >= BULK_CHUNK:
                 total += bulk(self.client, batch)[0]
                 if progress:
@@ -320,7 +320,9 @@ class ElasticsearchBackend(ArchiveBackend):
 
     def search(self, query: SearchQuery, scope: Scope) -> SearchResults:
         self.ensure_index()
-        response = build_search(query, scope).using(self.client).index(self.alias).execute()
+        response = (
+            build_search(query, scope).using(self.client).index(self.alias).execute()
+        )
         hits = []
         for hit in response:
             highlight = getattr(hit.meta, "highlight", None)

@@ -34,7 +34,9 @@ def facet_values(
             if i
         ],
         "session": [
-            FacetValue(str(s), session_titles.get(s) or str(s), n, s in query.session_ids)
+            FacetValue(
+                str(s), session_titles.get(s) or str(s), n, s in query.session_ids
+            )
             for s, n in sessions.most_common(20)
             if s
         ],

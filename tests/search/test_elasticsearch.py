@@ -56,7 +56,9 @@ def test_a_member_query_body():
         page=3,
         per_page=10,
     )
-    body = search_body(query, Scope(internal_ministry_ids=frozenset({7}), reader_ids=frozenset({42})))
+    body = search_body(
+        query, Scope(internal_ministry_ids=frozenset({7}), reader_ids=frozenset({42}))
+    )
     match = body["query"]["bool"]["must"][0]["multi_match"]
     assert match["query"] == "nghị quyết"  # NFC
     assert match["query"] == unicodedata.normalize("NFC", match["query"])
@@ -66,14 +68,22 @@ def test_a_member_query_body():
     assert permission["bool"]["minimum_should_match"] == 1
     assert permission["bool"]["should"] == [
         {"term": {"classification": "public"}},
-        {"bool": {"filter": [
-            {"term": {"classification": "internal"}},
-            {"terms": {"ministry_id": [7]}},
-        ]}},
-        {"bool": {"filter": [
-            {"term": {"classification": "confidential"}},
-            {"terms": {"reader_ids": [42]}},
-        ]}},
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"classification": "internal"}},
+                    {"terms": {"ministry_id": [7]}},
+                ]
+            }
+        },
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"classification": "confidential"}},
+                    {"terms": {"reader_ids": [42]}},
+                ]
+            }
+        },
     ]
     assert kinds == {"terms": {"kind": ["resolution", "minutes"]}}
     assert years == {"terms": {"year": [2019]}}
@@ -87,11 +97,15 @@ def test_a_member_query_body():
 
 def test_public_and_administrator_bodies():
     public = search_body(SearchQuery(text="ngan sach"), Scope.public())
-    assert filters(public)[0] == {"bool": {"filter": [
-        {"term": {"classification": "public"}},
-        {"term": {"published": True}},
-        {"term": {"kind": "resolution"}},
-    ]}}
+    assert filters(public)[0] == {
+        "bool": {
+            "filter": [
+                {"term": {"classification": "public"}},
+                {"term": {"published": True}},
+                {"term": {"kind": "resolution"}},
+            ]
+        }
+    }
     everything = search_body(SearchQuery(text="ngan sach"), Scope.administrator())
     assert set(everything["query"]) == {"multi_match"}  # no permission filter
     member = search_body(SearchQuery(text="x"), Scope(internal_all=True))
@@ -159,10 +173,13 @@ def test_rebuild_fills_a_new_index_then_swaps_the_alias(monkeypatch, settings):
     assert {a["_index"] for a in client.bulk_actions} == {new}
     assert [a["_id"] for a in client.bulk_actions] == [r.key for r in records]
     assert refresh == ("refresh", new)
-    assert swap == ("update_aliases", [
-        {"remove": {"index": "ecab-archive-old", "alias": "ecab-archive"}},
-        {"add": {"index": new, "alias": "ecab-archive"}},
-    ])
+    assert swap == (
+        "update_aliases",
+        [
+            {"remove": {"index": "ecab-archive-old", "alias": "ecab-archive"}},
+            {"add": {"index": new, "alias": "ecab-archive"}},
+        ],
+    )
     assert delete == ("delete", "ecab-archive-old")
 
 
@@ -179,21 +196,32 @@ def test_against_a_real_server(settings):
     settings.ELASTICSEARCH_URL = ELASTICSEARCH_URL
     settings.ELASTICSEARCH_INDEX_PREFIX = f"ecabinet-test-{uuid.uuid4().hex[:8]}"
     backend = ElasticsearchBackend()
-    exact = record(title="Nghị quyết phiên họp Chính phủ thường kỳ", classification="internal")
+    exact = record(
+        title="Nghị quyết phiên họp Chính phủ thường kỳ", classification="internal"
+    )
     bare = record(title="Nghi quyet ve phien hop", classification="public")
-    secret = record(title="Nghị quyết mật", classification="confidential", reader_ids=(99,))
+    secret = record(
+        title="Nghị quyết mật", classification="confidential", reader_ids=(99,)
+    )
     try:
         backend.rebuild([exact, bare, secret])
-        found = backend.search(SearchQuery(text="nghị quyết thường kỳ"), Scope(internal_all=True))
+        found = backend.search(
+            SearchQuery(text="nghị quyết thường kỳ"), Scope(internal_all=True)
+        )
         assert [h.key for h in found.hits][:2] == [exact.key, bare.key]
         assert "<mark>" in found.hits[0].title_html
         assert found.total == 2  # not the confidential one
         public = backend.search(SearchQuery(text="nghi quyet"), Scope.public())
         assert [h.key for h in public.hits] == [bare.key]
-        reader = backend.search(SearchQuery(text="nghi quyet"), Scope(reader_ids=frozenset({99})))
+        reader = backend.search(
+            SearchQuery(text="nghi quyet"), Scope(reader_ids=frozenset({99}))
+        )
         assert {h.key for h in reader.hits} == {bare.key, secret.key}
         backend.rebuild([bare])
         assert backend.count() == 1
     finally:
         client = backend.client
-        client.indices.delete(index=f"{settings.ELASTICSEARCH_INDEX_PREFIX}-archive-*", ignore_unavailable=True)
+        client.indices.delete(
+            index=f"{settings.ELASTICSEARCH_INDEX_PREFIX}-archive-*",
+            ignore_unavailable=True,
+        )

@@ -58,12 +58,18 @@ def test_xlsx_cells():
     buffer = io.BytesIO()
     workbook.save(buffer)
     text = text_extract(buffer.getvalue(), "tong-hop.xlsx").text
-    assert text.splitlines() == ["Tổng hợp", "Thành viên\tÝ kiến", "Bộ trưởng Bộ Tài chính\tĐồng ý"]
+    assert text.splitlines() == [
+        "Tổng hợp",
+        "Thành viên\tÝ kiến",
+        "Bộ trưởng Bộ Tài chính\tĐồng ý",
+    ]
 
 
 @needs_poppler
 def test_pdf_with_a_text_layer():
-    extracted = text_extract((PDFS / "hien-phap-2013-vanbangoc.pdf").read_bytes(), "hp.pdf")
+    extracted = text_extract(
+        (PDFS / "hien-phap-2013-vanbangoc.pdf").read_bytes(), "hp.pdf"
+    )
     assert extracted.method == "pdf" and not extracted.needs_ocr
     assert "hien phap" in fold(extracted.text)
     assert "Quốc hội" in extracted.text

@@ -143,7 +143,10 @@ def test_filters_facets_and_pagination(index):
     page3 = find("nghi quyet", per_page=10, page=3)
     assert len(page3.hits) == 5
     assert not {h.key for h in page3.hits} & {h.key for h in results.hits}
-    facets = {name: {v.value: v.count for v in values} for name, values in results.facets.items()}
+    facets = {
+        name: {v.value: v.count for v in values}
+        for name, values in results.facets.items()
+    }
     assert facets["kind"] == {"resolution": 13, "minutes": 12}
     assert facets["year"] == {"2019": 13, "2018": 12}
     assert facets["issuer"] == {"Chính phủ": 17, "Thủ tướng Chính phủ": 8}

@@ -31,7 +31,9 @@ RECORDS = [
     {
         "id": "vbpl-1",
         "number": "68/NQ-CP",
-        "title": unicodedata.normalize("NFD", "Nghị quyết phiên họp Chính phủ thường kỳ"),
+        "title": unicodedata.normalize(
+            "NFD", "Nghị quyết phiên họp Chính phủ thường kỳ"
+        ),
         "issuer": "Chính phủ",
         "issued_on": "2019-06-24",
         "doc_type": "Nghị quyết",
@@ -81,9 +83,9 @@ def test_import_keeps_ids_normalises_text_and_is_searchable(tmp_path):
     hits = search_json("nghi quyet thuong ky")
     assert hits[0]["external_id"] == "vbpl-1" and hits[0]["type"] == "legal"
     assert hits[0]["title"] == "Nghị quyết phiên họp Chính phủ thường kỳ"
-    assert search_json("Thanh niên là công dân từ bao nhiêu tuổi?")[0]["external_id"] == (
-        "vbpl-142850"
-    )
+    assert search_json("Thanh niên là công dân từ bao nhiêu tuổi?")[0][
+        "external_id"
+    ] == ("vbpl-142850")
     # A record without a title is found by its text and shown by its id.
     assert search_json("giai thich tu ngu")[0]["external_id"] == "short-citation"
 
@@ -105,7 +107,9 @@ def test_import_twice_changes_nothing_and_a_changed_record_is_updated(tmp_path):
 
 
 def test_an_interrupted_import_resumes_where_it_stopped(tmp_path, monkeypatch):
-    records = [dict(RECORDS[0], id=f"doc-{n}", title=f"Văn bản số {n}") for n in range(10)]
+    records = [
+        dict(RECORDS[0], id=f"doc-{n}", title=f"Văn bản số {n}") for n in range(10)
+    ]
     path = write(tmp_path / "big.jsonl", records)
     real = services._import_batch
     calls = []

@@ -50,7 +50,12 @@ def provider():
 
 
 def public(text):
-    return [h.title for h in archive_search(user=None, query=SearchQuery(text=text), public=True).hits]
+    return [
+        h.title
+        for h in archive_search(
+            user=None, query=SearchQuery(text=text), public=True
+        ).hits
+    ]
 
 
 @pytest.fixture
@@ -100,15 +105,20 @@ def test_edits_unpublishing_and_deleting(page, django_capture_on_commit_callback
 
 
 def test_a_rolled_back_change_queues_nothing(page, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            page.get_latest_revision().publish()
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        page.get_latest_revision().publish()
+        raise RuntimeError("rolled back")
     assert callbacks == []
     assert public("nghi quyet") == []
 
 
-def test_reindex_restores_what_the_providers_have(page, django_capture_on_commit_callbacks):
+def test_reindex_restores_what_the_providers_have(
+    page, django_capture_on_commit_callbacks
+):
     from search.backends import get_backend
     from search.services import archive_reindex
 
@@ -117,8 +127,12 @@ def test_reindex_restores_what_the_providers_have(page, django_capture_on_commit
     backend = get_backend()
     backend.delete([registry.record_key(page)])
     stale = SearchRecord(
-        key="tests.gone:1", external_id="gone", kind="resolution",
-        title="Nghị quyết đã xoá", classification="public", published=True,
+        key="tests.gone:1",
+        external_id="gone",
+        kind="resolution",
+        title="Nghị quyết đã xoá",
+        classification="public",
+        published=True,
     )
     backend.index([stale])
     assert public("nghi quyet") == ["Nghị quyết đã xoá"]

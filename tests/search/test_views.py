@@ -57,7 +57,7 @@ def test_a_member_searches_with_snippets_and_facets(client, archive):
     assert "<mark>kinh tế</mark>" in html
     assert "<mark>Nghị quyết</mark> phiên họp" in html
     assert "&lt;script&gt;" in html and "<script>x" not in html
-    assert 'data-external-id="%s"' % archive[1].external_id in html
+    assert f'data-external-id="{archive[1].external_id}"' in html
     assert "Ghi chú mật" not in html  # confidential, not named
     assert 'data-facet="kind"' in html and 'data-value="dossier_document"' in html
     assert 'data-value="minutes"' not in html
@@ -90,11 +90,15 @@ def test_bad_filters_are_explained(client, archive):
 
 def test_pagination_keeps_the_filters(client, demo, index):
     index(*[record(title=f"Nghị quyết số {n}") for n in range(45)])
-    html = get(client, "tv05", "/admin/archive/?q=nghi+quyet&type=resolution").content.decode()
+    html = get(
+        client, "tv05", "/admin/archive/?q=nghi+quyet&type=resolution"
+    ).content.decode()
     with translation.override("vi"):
         assert gettext("Page %(page)s of %(pages)s") % {"page": 1, "pages": 3} in html
     assert 'href="?q=nghi+quyet&amp;type=resolution&amp;page=2" rel="next"' in html
-    page3 = client.get("/admin/archive/?q=nghi+quyet&type=resolution&page=3").content.decode()
+    page3 = client.get(
+        "/admin/archive/?q=nghi+quyet&type=resolution&page=3"
+    ).content.decode()
     assert page3.count('class="archive-hit"') == 5
 
 

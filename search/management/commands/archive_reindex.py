@@ -24,7 +24,9 @@ class Command(BaseCommand):
         status = get_backend().status()
         self.stdout.write(
             self.style.SUCCESS(
-                _("Index rebuilt (%(backend)s): %(records)s records, %(changed)s changed.")
+                _(
+                    "Index rebuilt (%(backend)s): %(records)s records, %(changed)s changed."
+                )
                 % {**status, "changed": changed}
             )
         )
