@@ -48,6 +48,9 @@ FTS_WEIGHTS = (2.0, 2.0, 1.0, 1.0)
 # PostgreSQL refuses a tsvector above 1 MB; the first part of a very long text is
 # indexed whole, which covers all but the longest few documents of the corpus.
 PG_MAX_BODY = 400_000
+# ts_rank_cd weights of D, C, B, A: the title and number (A) twice the body (D),
+# as on SQLite; PostgreSQL's default would make a title word worth ten of the body's.
+PG_WEIGHTS = "{0.5, 0.5, 0.5, 1.0}"
 TABLE = ArchiveRecord._meta.db_table
 READERS = ArchiveRecordReader._meta.db_table
 
@@ -145,12 +148,12 @@ class DatabaseBackend(ArchiveBackend):
         return common
 
     def match_terms(self, text: str) -> list[str]:
-        """The words to match: the question's words (and, on SQLite, their pairs),
-        without those that weigh nothing."""
+        """The words to match: the question's words and neighbouring pairs (a
+        column of their own on SQLite, phrases on PostgreSQL), without those that
+        weigh nothing."""
         words = [w for w in terms(text) if re.fullmatch(r"\w+", w)]
-        if self.vendor == "sqlite":
-            sequence = [w for w in WORD.findall(fold(text)) if re.fullmatch(r"\w+", w)]
-            words += [p for p in dict.fromkeys(word_pairs(sequence)) if p not in words]
+        sequence = [w for w in WORD.findall(fold(text)) if re.fullmatch(r"\w+", w)]
+        words += [p for p in dict.fromkeys(word_pairs(sequence)) if p not in words]
         common = self.common_terms() if words else frozenset()
         kept = [w for w in words if w not in common]
         return kept or words
@@ -338,7 +341,11 @@ class DatabaseBackend(ArchiveBackend):
     def match_expression(self, words: list[str]) -> str:
         if self.vendor == "sqlite":
             return " OR ".join(f'"{w}"' for w in words)
-        return " | ".join(f"'{w}'" for w in words)
+        # PostgreSQL matches a pair as a phrase over the words' positions.
+        return " | ".join(
+            "(" + " <-> ".join(f"'{part}'" for part in w.split("_")) + ")"
+            for w in words
+        )
 
     def search(self, query: SearchQuery, scope: Scope) -> SearchResults:
         words = self.match_terms(query.text)
@@ -364,7 +371,8 @@ class DatabaseBackend(ArchiveBackend):
             params = [self.match_expression(words), *perm_params, *filter_params]
         else:
             matched = (
-                f"SELECT {columns}, ts_rank_cd(r.search_vector, q, 1) AS score "
+                f"SELECT {columns}, "
+                f"ts_rank_cd('{PG_WEIGHTS}', r.search_vector, q, 1) AS score "
                 f"FROM {TABLE} r, to_tsquery('simple', %s) q "
                 f"WHERE r.search_vector @@ q AND {perm} AND {filters}"
             )
