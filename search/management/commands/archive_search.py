@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from search.query import SORTS, SearchQuery
 from search.scope import Scope
@@ -43,7 +44,10 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps({"hits": hits}, ensure_ascii=False))
             return
-        self.stdout.write(_("%(total)s results") % {"total": results.total})
+        self.stdout.write(
+            ngettext("%(total)s result", "%(total)s results", results.total)
+            % {"total": results.total}
+        )
         for rank, hit in enumerate(hits, start=1):
             self.stdout.write(
                 f"{rank:3}. [{hit['type']}] {hit['title']} "
