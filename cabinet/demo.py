@@ -316,6 +316,11 @@ def demo_seed(*, password: str, content: bool = True) -> dict[str, int]:
             from cabinet.demo_sessions import demo_sessions_seed
 
             demo_sessions_seed()
+    if content:
+        # Archive search: a few hundred real legal documents to search.
+        from search.demo import archive_demo_seed
+
+        archive_demo_seed()
     return {
         "ministries": len(ministries),
         "users": User.objects.filter(username__in=users).count(),

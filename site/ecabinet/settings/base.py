@@ -281,6 +281,15 @@ else:
         "default": {"BACKEND": "wagtail.search.backends.database"},
     }
 
+# --- Archive search (search/) ---------------------------------------------------------
+# The embedded backend (SQLite FTS5 / PostgreSQL full text) unless ELASTICSEARCH_URL is
+# set; then elasticsearch-dsl, in indices named ELASTICSEARCH_INDEX_PREFIX-archive-*.
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "ecabinet")
+# The legal documents `seed_demo` imports a few hundred of (skipped when absent).
+ARCHIVE_DEMO_CORPUS = env_str(
+    "ARCHIVE_DEMO_CORPUS", "/work/shared/data/legal/corpus.jsonl.gz"
+)
+
 # --- Mail and SMS ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

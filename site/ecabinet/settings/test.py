@@ -44,3 +44,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Static files come straight from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# --- Archive search ---
+# The demo fixture would import hundreds of legal documents into every test that uses
+# it; tests of the demo archive point this at a file of their own.
+ARCHIVE_DEMO_CORPUS = ""
