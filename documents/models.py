@@ -28,8 +28,14 @@ from documents.classification import Classification
 from documents.storage import EncryptedFileSystemStorage
 
 
+DOSSIER_STORAGE = "dossiers"
+
+
 def dossier_storage() -> EncryptedFileSystemStorage:
-    return EncryptedFileSystemStorage(location=settings.DOSSIER_FILES_ROOT)
+    """The ``dossiers`` storage (settings.STORAGES), rooted at DOSSIER_FILES_ROOT."""
+    from django.core.files.storage import storages
+
+    return storages[DOSSIER_STORAGE]
 
 
 def version_file_name(version: DocumentVersion, filename: str) -> str:
