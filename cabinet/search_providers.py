@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from wagtail.signals import page_published, page_unpublished
 
 from cabinet.models import AgendaItemPage, DossierPage, SessionPage
-from documents.models import DOSSIER_STORAGE, Document, DocumentVersion, ReviewStatus
+from documents.models import DOSSIER_STORAGE, Document, DocumentVersion
 from search import registry
 from search.records import Kind, SearchRecord
 from search.signals import archive_refresh_queue

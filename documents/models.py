@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 from documents.classification import Classification
 from documents.storage import EncryptedFileSystemStorage
 
-
 DOSSIER_STORAGE = "dossiers"
 
 
