@@ -74,7 +74,7 @@ def test_import_keeps_ids_normalises_text_and_is_searchable(tmp_path):
     path = write(tmp_path / "corpus.jsonl.gz", RECORDS, gz=True)
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_import", str(path), stdout=out, stderr=err)
-    assert "3 new, 0 updated, 0 unchanged, 0 rejected" in out.getvalue()
+    assert "3 mới, 0 cập nhật, 0 không đổi, 0 bị từ chối" in out.getvalue()
     assert "3/3" in err.getvalue()  # the progress bar
     doc = LegalDocument.objects.get(external_id="vbpl-1")
     assert doc.title == "Nghị quyết phiên họp Chính phủ thường kỳ"
@@ -146,7 +146,7 @@ def test_bad_lines_are_reported_and_the_others_imported(tmp_path):
     )
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_import", str(path), "--no-progress", stdout=out, stderr=err)
-    assert "2 new, 0 updated, 0 unchanged, 4 rejected" in out.getvalue()
+    assert "2 mới, 0 cập nhật, 0 không đổi, 4 bị từ chối" in out.getvalue()
     messages = err.getvalue()
     assert "line 2: not JSON" in messages
     assert "line 3: The record has no “id”." in messages
