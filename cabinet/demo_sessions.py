@@ -25,14 +25,8 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def shared_pdfs_dir() -> Path | None:
-    for candidate in (
-        Path(getattr(settings, "SHARED_DATA_DIR", "")) / "pdfs",
-        settings.BASE_DIR.parent / "shared" / "data" / "pdfs",
-        Path("/work/shared/data/pdfs"),
-    ):
-        if candidate.is_dir():
-            return candidate
-    return None
+    folder = Path(settings.SHARED_DATA_DIR) / "pdfs"
+    return folder if folder.is_dir() else None
 
 
 def _real_or_generated(name: str, title: str) -> tuple[str, bytes]:

@@ -287,9 +287,15 @@ else:
 # The embedded backend (SQLite FTS5 / PostgreSQL full text) unless ELASTICSEARCH_URL is
 # set; then elasticsearch-dsl, in indices named ELASTICSEARCH_INDEX_PREFIX-archive-*.
 ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "ecabinet")
+# Real public material for the demo (../shared/data beside the checkout when present).
+_SHARED_BESIDE = BASE_DIR.parent / "shared" / "data"
+SHARED_DATA_DIR = Path(
+    env_str("SHARED_DATA_DIR")
+    or (_SHARED_BESIDE if _SHARED_BESIDE.is_dir() else "/work/shared/data")
+)
 # The legal documents `seed_demo` imports a few hundred of (skipped when absent).
 ARCHIVE_DEMO_CORPUS = env_str(
-    "ARCHIVE_DEMO_CORPUS", "/work/shared/data/legal/corpus.jsonl.gz"
+    "ARCHIVE_DEMO_CORPUS", str(SHARED_DATA_DIR / "legal" / "corpus.jsonl.gz")
 )
 
 # --- Mail and SMS ---------------------------------------------------------------------------
