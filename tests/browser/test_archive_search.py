@@ -30,7 +30,7 @@ def archive(demo_transactional):
                 classification="internal",
                 issuer="Bộ Kế hoạch và Đầu tư",
             ),
-            *[record(title=f"Nghị quyết số {n}/NQ-CP") for n in range(30)],
+            *[record(title=f"Nghị quyết số {n}/NQ-CP về ngân sách") for n in range(30)],
         ]
     )
 

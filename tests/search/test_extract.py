@@ -109,3 +109,86 @@ def test_extracted_text_is_kept_by_content_hash():
     stored.text = "kept"
     stored.save()
     assert text_for_file(data=data, filename="bb.docx") == "kept"
+
+
+@pytest.mark.skipif(
+    not (ocr_available() and shutil.which("pdfseparate")),
+    reason="tesseract-ocr, tesseract-ocr-vie and poppler-utils are needed for OCR",
+)
+@pytest.mark.django_db
+def test_a_scan_is_read_in_a_background_task_then_its_record_refreshed(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    """A one-page scan of a signed resolution, stored like a dossier file: the
+    record is indexed at once without text, OCR runs in the queued task, and the
+    record then finds the resolution by its words."""
+    import subprocess
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from search import registry
+    from search.query import SearchQuery
+    from search.records import SearchRecord
+    from search.scope import Scope
+    from search.services import archive_record_refresh, archive_search
+
+    subprocess.run(
+        [
+            "pdfseparate",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(PDFS / "320nq.signed.pdf"),
+            str(tmp_path / "page-%d.pdf"),
+        ],
+        check=True,
+    )
+    data = (tmp_path / "page-1.pdf").read_bytes()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    name = storages["default"].save("dossiers/320nq-p1.pdf", ContentFile(data))
+
+    from search.models import LegalDocument
+    from search.providers import LegalDocumentProvider
+
+    document = LegalDocument.objects.create(external_id="320/NQ-CP", content_hash="x")
+    refresh = [(registry.label(LegalDocument), document.pk)]
+
+    class ScanProvider(registry.Provider):
+        """Stands for the dossier documents' provider: a file stored in a storage."""
+
+        def record(self, instance):
+            text = text_for_file(
+                data=data,
+                filename="320nq.pdf",
+                storage="default",
+                name=name,
+                refresh=refresh,
+            )
+            return SearchRecord(
+                key=registry.record_key(instance),
+                external_id=instance.external_id,
+                kind="dossier_document",
+                title="Tờ trình kèm bản quét",
+                body=text,
+                classification="internal",
+            )
+
+        def queryset(self):
+            return LegalDocument.objects.all()
+
+    registry.register(LegalDocument, ScanProvider())
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            archive_record_refresh(model_label=refresh[0][0], pk=document.pk)
+    finally:
+        registry.register(LegalDocument, LegalDocumentProvider())
+    stored = ExtractedText.objects.get()
+    assert stored.method == "ocr" and "nghi quyet" in fold(stored.text)
+    hits = archive_search(
+        user=None,
+        query=SearchQuery(text="luat cong nghiep quoc phong"),
+        scope=Scope.administrator(),
+    ).hits
+    assert [h.external_id for h in hits] == ["320/NQ-CP"]
