@@ -44,3 +44,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Static files come straight from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# --- Resolutions --------------------------------------------------------------------------
+RESOLUTION_FILES_ROOT = VAR_DIR / "test-media" / "resolutions"
