@@ -316,6 +316,10 @@ def demo_seed(*, password: str, content: bool = True) -> dict[str, int]:
             from cabinet.demo_sessions import demo_sessions_seed
 
             demo_sessions_seed()
+            # --- resolutions ---
+            from cabinet.demo_resolutions import demo_resolutions_seed
+
+            demo_resolutions_seed()
     return {
         "ministries": len(ministries),
         "users": User.objects.filter(username__in=users).count(),

@@ -295,3 +295,32 @@ def session_page_saved(request, page):
         session_composition_default(session=specific, user=request.user)
     elif isinstance(specific, AgendaItemPage):
         agenda_item_access_sync(item=specific)
+
+
+# --- Resolutions -------------------------------------------------------------------------
+@hooks.register("register_admin_urls")
+def resolution_urls():
+    from cabinet.resolutions import admin_views
+
+    return [
+        path(
+            "resolutions/<int:page_id>/sign/",
+            admin_views.sign,
+            name="resolution_sign",
+        ),
+        path(
+            "resolutions/<int:page_id>/signed/",
+            admin_views.signed,
+            name="ecabinet_resolution_signed",
+        ),
+        path(
+            "resolutions/<int:page_id>/draft.pdf",
+            admin_views.draft_pdf,
+            name="ecabinet_resolution_draft_pdf",
+        ),
+        path(
+            "resolutions/draft-from-result/",
+            admin_views.draft_from_result,
+            name="ecabinet_resolution_draft_from_result",
+        ),
+    ]

@@ -69,7 +69,9 @@ def register_fonts() -> str:
     if FONT in pdfmetrics.getRegisteredFontNames():
         return FONT
     for name, file_name in FONT_FILES.items():
-        path = next((d / file_name for d in FONT_DIRS if (d / file_name).exists()), None)
+        path = next(
+            (d / file_name for d in FONT_DIRS if (d / file_name).exists()), None
+        )
         if path is None:
             raise FontMissing(
                 f"{file_name} not found in {', '.join(map(str, FONT_DIRS))}: "
@@ -173,7 +175,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": base,
         "basis": style("basis", fontName=f"{font}-Italic"),
         "article": style("article", fontName=f"{font}-Bold", spaceBefore=4),
-        "item": style("item", firstLineIndent=0, leftIndent=10 * mm, bulletIndent=4 * mm),
+        "item": style(
+            "item", firstLineIndent=0, leftIndent=10 * mm, bulletIndent=4 * mm
+        ),
         "center_bold": style(
             "center_bold",
             fontName=f"{font}-Bold",
@@ -449,7 +453,12 @@ def resolution_pdf(document: ResolutionDocument) -> RenderedPdf:
 
 
 def signature_stamp_pdf(
-    *, signer_name: str, organisation: str, signed_at: datetime, width: float, height: float
+    *,
+    signer_name: str,
+    organisation: str,
+    signed_at: datetime,
+    width: float,
+    height: float,
 ) -> bytes:
     """The visible signature, drawn with reportlab so Vietnamese renders correctly
     (pyHanko's text stamp uses Courier and garbles it)."""

@@ -29,9 +29,14 @@ def report_lines(reports: list[SignatureReport]) -> list[str]:
             "  " + _("Organisation: %(name)s") % {"name": r.signer_organisation or "-"},
             "  " + _("Certificate issued by: %(name)s") % {"name": r.issuer or "?"},
             "  " + _("Signing time: %(when)s") % {"when": when},
-            "  " + _("Intact (not altered since signing): %(v)s") % {"v": yes_no(r.intact and r.valid)},
-            "  " + _("Trusted (certificate chains to our CA): %(v)s") % {"v": yes_no(r.trusted)},
-            "  " + _("Covers the whole file: %(v)s") % {"v": yes_no(r.covers_whole_file)},
+            "  "
+            + _("Intact (not altered since signing): %(v)s")
+            % {"v": yes_no(r.intact and r.valid)},
+            "  "
+            + _("Trusted (certificate chains to our CA): %(v)s")
+            % {"v": yes_no(r.trusted)},
+            "  "
+            + _("Covers the whole file: %(v)s") % {"v": yes_no(r.covers_whole_file)},
             "  " + _("Format: %(level)s") % {"level": r.pades_level or "?"},
         ]
         lines += ["  " + _("Problem: %(text)s") % {"text": p} for p in r.problems]

@@ -60,13 +60,17 @@ class Command(BaseCommand):
         )
         if usernames:
             User = get_user_model()
-            found = {u.get_username(): u for u in User.objects.filter(username__in=usernames)}
+            found = {
+                u.get_username(): u for u in User.objects.filter(username__in=usernames)
+            }
             signers = [
                 DevSigner(
                     username=name,
                     common_name=(found[name].get_full_name() if name in found else "")
                     or name,
-                    title=getattr(getattr(found.get(name), "person", None), "position", ""),
+                    title=getattr(
+                        getattr(found.get(name), "person", None), "position", ""
+                    ),
                 )
                 for name in usernames
             ]

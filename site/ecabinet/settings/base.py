@@ -334,6 +334,7 @@ NOTIFY_OVERDUE_PROVIDERS: list[str] = []
 INSTALLED_APPS += [  # noqa: F405 - one block, easy to merge
     "wagtail.api.v2",
     "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",
     "rest_framework",
 ]
 RESOLUTION_SIGNING_DEV_DIR = VAR_DIR / "pki"
@@ -351,8 +352,7 @@ RESOLUTION_SIGNING = {
     "PKCS11_USER_PIN": env_str("SIGNING_PKCS11_USER_PIN"),
     "PKCS11_KEY_LABEL": env_str("SIGNING_PKCS11_KEY_LABEL", "{username}"),
     "PKCS11_CERT_LABEL": env_str("SIGNING_PKCS11_CERT_LABEL"),
-    "CHAIN": env_list("SIGNING_CHAIN")
-    or [str(RESOLUTION_SIGNING_DEV_DIR / "ca.pem")],
+    "CHAIN": env_list("SIGNING_CHAIN") or [str(RESOLUTION_SIGNING_DEV_DIR / "ca.pem")],
     "TRUST_ROOTS": env_list("SIGNING_TRUST_ROOTS")
     or [str(RESOLUTION_SIGNING_DEV_DIR / "ca.pem")],
     "TSA_URL": env_str("SIGNING_TSA_URL"),
