@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CabinetConfig(AppConfig):
     name = "cabinet"
     verbose_name = _("Cabinet")
+
+    def ready(self):
+        # --- resolutions: purge the public page cache on publish/unpublish ---
+        from cabinet.resolutions.cache import connect_purge_signals
+
+        connect_purge_signals()

@@ -63,3 +63,24 @@ def cached_public_response(request, render):
         f"public, max-age={min(60, settings.RESOLUTION_CACHE_SECONDS)}"
     )
     return response
+
+
+def _purge_on_commit(sender, **kwargs):
+    from django.db import transaction
+
+    transaction.on_commit(public_cache_purge)
+
+
+def connect_purge_signals() -> None:
+    """Any publish or unpublish of a resolution or of the index retires the cache."""
+    from wagtail.signals import page_published, page_unpublished
+
+    from cabinet.models import ResolutionIndexPage, ResolutionPage
+
+    for model in (ResolutionPage, ResolutionIndexPage):
+        page_published.connect(
+            _purge_on_commit, sender=model, dispatch_uid=f"purge-{model.__name__}-p"
+        )
+        page_unpublished.connect(
+            _purge_on_commit, sender=model, dispatch_uid=f"purge-{model.__name__}-u"
+        )

@@ -373,13 +373,11 @@ def resolution_sign_confirmed(
 
 
 def resolution_published(*, page: ResolutionPage, user) -> None:
-    """After the workflow publishes: audit, and purge the public cache on commit."""
-    from cabinet.resolutions.cache import public_cache_purge
-
+    """After the workflow publishes: audit (the public cache is purged by the
+    ``page_published`` signal, see ``cabinet.resolutions.cache``)."""
     audit_log(
         action="ecabinet.resolution_publish",
         instance=page,
         user=user,
         number=page.number,
     )
-    transaction.on_commit(public_cache_purge)

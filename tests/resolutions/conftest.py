@@ -66,7 +66,9 @@ class Flow:
     tree: object
     index: ResolutionIndexPage
 
-    def draft(self, item=None, *, title="Phiên họp Chính phủ thường kỳ tháng 6") -> ResolutionPage:
+    def draft(
+        self, item=None, *, title="Phiên họp Chính phủ thường kỳ tháng 6"
+    ) -> ResolutionPage:
         return resolution_draft_from_result(
             user=user("chuyenvien"),
             source_page=item or self.tree.btc_item,

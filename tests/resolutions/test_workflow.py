@@ -43,7 +43,10 @@ def test_draft_from_a_vote_fills_source_legal_basis_and_title(flow):
     assert page.source_page_id == flow.tree.btc_item.pk
     assert page.source_kind == "session_vote"
     assert page.source_summary == SUMMARY
-    assert "Trên cơ sở kết quả biểu quyết của các Thành viên Chính phủ;" in page.legal_basis
+    assert (
+        "Trên cơ sở kết quả biểu quyết của các Thành viên Chính phủ;"
+        in page.legal_basis
+    )
     assert page.legal_basis_lines == list(LEGAL_BASIS)
     assert "Điều 1." in page.body and SUMMARY in page.body
     assert not page.live and not page.is_signed and page.number == ""
@@ -104,7 +107,9 @@ def test_workflow_to_publication(flow, settings):
     assert page.signer_name == "Phạm Quốc Thái"
     assert page.signed_by.username == "tv01"
     assert page.current_workflow_state is None
-    assert WorkflowState.objects.get(pk=state.pk).status == WorkflowState.STATUS_APPROVED
+    assert (
+        WorkflowState.objects.get(pk=state.pk).status == WorkflowState.STATUS_APPROVED
+    )
     files = signed_files(settings.RESOLUTION_FILES_ROOT)
     assert len(files) == 1 and files[0].read_bytes() == result.pdf
     assert actions(page, "ecabinet.resolution_sign") == ["tv01"]
