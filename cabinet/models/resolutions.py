@@ -362,7 +362,7 @@ class SignResolutionTask(Task):
 
     Approving is signing: the "sign" action only leads to the signing page, where the
     signer enters a one-time code and ``resolution_sign`` signs and approves. Nobody
-    else may approve this task, and nobody edits the text while it waits here.
+    else may approve this task, and only the signer may edit the text while it waits here.
     """
 
     signer = models.ForeignKey(
@@ -424,7 +424,7 @@ class SignResolutionTask(Task):
         return self.user_can_sign(user)
 
     def locked_for_user(self, obj, user):
-        return True
+        return not self.user_can_sign(user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
         if not self.user_can_sign(user):

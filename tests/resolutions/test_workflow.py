@@ -96,6 +96,7 @@ def test_workflow_to_publication(flow, settings):
     assert isinstance(task, SignResolutionTask)
     # at the signing step nobody edits the text, and only the signer sees actions
     assert task.locked_for_user(page, user("chuyenvien"))
+    assert not task.locked_for_user(page, user("tv01"))
     assert task.get_actions(page, user("lanhdaovp")) == []
     assert [a[0] for a in task.get_actions(page, user("tv01"))] == ["sign", "reject"]
 
