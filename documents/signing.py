@@ -16,6 +16,7 @@ its own event loop.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import tempfile
@@ -303,10 +304,8 @@ def _pades_level(embedded, timestamp) -> str:
 
 def _broken_report(embedded, problems) -> SignatureReport:
     cert = None
-    try:
+    with contextlib.suppress(Exception):  # a broken signature may have no cert
         cert = embedded.signer_cert
-    except Exception:  # noqa: BLE001
-        pass
     return SignatureReport(
         field_name=getattr(embedded, "field_name", ""),
         signer=_name(cert) if cert else "",

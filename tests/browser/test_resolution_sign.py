@@ -3,6 +3,8 @@ public page shows the resolution and its signed PDF downloads."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -96,7 +98,7 @@ def test_prime_minister_signs_with_otp_and_the_public_downloads_the_pdf(
     with public.expect_download() as download_info:
         public.get_by_test_id("pdf").click()
     download = download_info.value
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
     assert data.startswith(b"%PDF-")
     assert ResolutionPage.objects.get(pk=awaiting.pk).signed_pdf_size == len(data)
     public.context.close()

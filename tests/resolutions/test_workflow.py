@@ -7,7 +7,7 @@ import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from wagtail.models import WorkflowState
+from wagtail.models import ModelLogEntry, PageLogEntry, WorkflowState
 
 from cabinet.models import ResolutionNumber, ResolutionPage, SignResolutionTask
 from cabinet.otp import OTPError
@@ -20,7 +20,6 @@ from cabinet.resolutions.services import (
 )
 from documents.signing import SigningError
 from tests.resolutions.conftest import SUMMARY, code_for, user
-from wagtail.models import ModelLogEntry, PageLogEntry
 
 pytestmark = pytest.mark.django_db
 
