@@ -365,3 +365,8 @@ RESOLUTION_FILES_ROOT = Path(
 )
 RESOLUTION_CACHE_SECONDS = env_int("RESOLUTION_CACHE_SECONDS", 600)
 REST_FRAMEWORK = {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+# Cached public resolution pages are answered before routing (cabinet/resolutions/cache).
+MIDDLEWARE.insert(  # noqa: F405
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,  # noqa: F405
+    "cabinet.resolutions.cache.PublicCacheMiddleware",
+)
