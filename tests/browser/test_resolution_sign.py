@@ -9,55 +9,20 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from cabinet.models import (
-    AgendaItemPage,
-    HomePage,
-    Ministry,
-    ResolutionIndexPage,
     ResolutionPage,
-    SessionIndexPage,
-    SessionPage,
 )
 from tests.browser.conftest import screenshot
 from tests.browser.test_dossier_flow import sign_in
-from tests.resolutions.conftest import Flow, code_for, pki  # noqa: F401
+from tests.resolutions.conftest import awaiting, code_for, pki  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 User = get_user_model()
 
 
-@pytest.fixture
-def awaiting(demo_transactional, pki, settings, tmp_path):  # noqa: F811
-    from django.utils import timezone
-
-    settings.RESOLUTION_FILES_ROOT = tmp_path / "resolutions"
-    home = HomePage.objects.get()
-    sessions = SessionIndexPage(title="Phiên họp Chính phủ", slug="phien-hop")
-    home.add_child(instance=sessions)
-    sessions.save_revision().publish()
-    session = SessionPage(
-        title="Phiên họp thường kỳ", slug="thuong-ky", starts_at=timezone.now()
-    )
-    sessions.add_child(instance=session)
-    session.save_revision().publish()
-    item = AgendaItemPage(
-        title="Dự thảo Nghị quyết phiên họp Chính phủ thường kỳ",
-        slug="nq",
-        presenting_ministry=Ministry.objects.get(code="bkhdt"),
-        vote_expected=True,
-    )
-    session.add_child(instance=item)
-    item.save_revision().publish()
-    index = ResolutionIndexPage(title="Nghị quyết của Chính phủ", slug="nghi-quyet")
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    flow = Flow(tree=None, index=index)
-    return flow.awaiting_signature(
-        item, title="Phiên họp Chính phủ thường kỳ tháng 6 năm 2019"
-    )
-
-
 def test_prime_minister_signs_with_otp_and_the_public_downloads_the_pdf(
-    browser, live_server, awaiting
+    browser,
+    live_server,
+    awaiting,  # noqa: F811
 ):
     page = sign_in(browser, live_server, "tv01")
     page.goto(f"{live_server.url}/admin/pages/{awaiting.pk}/edit/")

@@ -10,7 +10,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cabinet.models import HomePage, ResolutionIndexPage, ResolutionPage
+from cabinet.models import (
+    AgendaItemPage,
+    HomePage,
+    Ministry,
+    ResolutionIndexPage,
+    ResolutionPage,
+    SessionIndexPage,
+    SessionPage,
+)
 from cabinet.resolutions.services import (
     resolution_draft_from_result,
     resolution_submit,
@@ -104,3 +112,35 @@ def _signed_files(settings, tmp_path):
     """Each test stores its signed PDFs apart, so counting files means something."""
     settings.RESOLUTION_FILES_ROOT = tmp_path / "resolutions"
     return settings.RESOLUTION_FILES_ROOT
+
+
+@pytest.fixture
+def awaiting(demo_transactional, pki, settings, tmp_path):
+    """A resolution awaiting signature, in a transactional test (live server, threads)."""
+    from django.utils import timezone
+
+    settings.RESOLUTION_FILES_ROOT = tmp_path / "resolutions"
+    home = HomePage.objects.get()
+    sessions = SessionIndexPage(title="Phiên họp Chính phủ", slug="phien-hop")
+    home.add_child(instance=sessions)
+    sessions.save_revision().publish()
+    session = SessionPage(
+        title="Phiên họp thường kỳ", slug="thuong-ky", starts_at=timezone.now()
+    )
+    sessions.add_child(instance=session)
+    session.save_revision().publish()
+    item = AgendaItemPage(
+        title="Dự thảo Nghị quyết phiên họp Chính phủ thường kỳ",
+        slug="nq",
+        presenting_ministry=Ministry.objects.get(code="bkhdt"),
+        vote_expected=True,
+    )
+    session.add_child(instance=item)
+    item.save_revision().publish()
+    index = ResolutionIndexPage(title="Nghị quyết của Chính phủ", slug="nghi-quyet")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    flow = Flow(tree=None, index=index)
+    return flow.awaiting_signature(
+        item, title="Phiên họp Chính phủ thường kỳ tháng 6 năm 2019"
+    )
