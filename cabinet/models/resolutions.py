@@ -329,6 +329,12 @@ class ResolutionPage(Page):
             request, lambda: super(ResolutionPage, self).serve(request)
         )
 
+    def serve_preview(self, request, mode_name):
+        """Editors preview drafts, which the public ``serve`` would refuse."""
+        response = Page.serve(self, request)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     def get_sitemap_urls(self, request=None):
         if not self.is_signed:
             return []
