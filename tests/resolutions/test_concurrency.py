@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from cabinet.models import ResolutionNumber, ResolutionPage
-from cabinet.resolutions.services import ResolutionError, resolution_sign
+from cabinet.otp import Purpose, otp_confirm
+from cabinet.resolutions.services import ResolutionError, resolution_sign_confirmed
 from tests.resolutions.conftest import code_for, user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,14 @@ def test_two_simultaneous_signatures_make_one(awaiting, settings):
         ":memory"
     ):
         pytest.skip("threads need a shared database")
-    codes = [code_for("tv01"), code_for("tv01", offset_seconds=30)]
+    # Both requests passed their one-time code (two consecutive codes, confirmed in
+    # order, as two requests a few seconds apart would); then they race to sign.
+    for offset in (0, 30):
+        otp_confirm(
+            user=user("tv01"),
+            code=code_for("tv01", offset_seconds=offset),
+            purpose=Purpose.SIGN,
+        )
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]
 
@@ -29,9 +37,7 @@ def test_two_simultaneous_signatures_make_one(awaiting, settings):
 
         try:
             barrier.wait()
-            outcomes[i] = resolution_sign(
-                user=user("tv01"), page=awaiting, code=codes[i]
-            )
+            outcomes[i] = resolution_sign_confirmed(user=user("tv01"), page=awaiting)
         except Exception as error:  # noqa: BLE001 - the outcome is what we assert
             outcomes[i] = error
         finally:
