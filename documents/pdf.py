@@ -89,9 +89,10 @@ def register_fonts() -> str:
 
 
 def vietnamese_date_line(place: str, day: date) -> str:
-    """``Hà Nội, ngày 24 tháng 6 năm 2019`` (days and months below 10 keep no zero
-    except as the Decree allows; we follow the Government's own usage)."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month} năm {day.year}"
+    """``Hà Nội, ngày 24 tháng 6 năm 2019``. Decree 30 writes days below 10 and the
+    months January and February with a leading zero (``ngày 05 tháng 02``)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,7 @@ def resolution_pdf(document: ResolutionDocument) -> RenderedPdf:
         header,
         p(html.escape(document.kind), "kind"),
         p(html.escape(document.title), "title"),
+        Spacer(1, 3),
         _Rule(45 * mm, 0),
         Spacer(1, 8),
         p(html.escape(document.issuer), "center_bold"),
