@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py make_dev_ca
 	$(PY) manage.py devserver --port $(PORT)
 
 ## test: install what the tests need, then the suite on SQLite and on PostgreSQL

@@ -10,3 +10,8 @@ class CabinetConfig(AppConfig):
         from cabinet.search_providers import register
 
         register()
+
+        # --- resolutions: purge the public page cache on publish/unpublish ---
+        from cabinet.resolutions.cache import connect_purge_signals
+
+        connect_purge_signals()

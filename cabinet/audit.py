@@ -60,6 +60,27 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "ecabinet.annotation_create": (_("Note written"), _("Note written")),
     "ecabinet.annotation_update": (_("Note changed"), _("Note changed")),
     "ecabinet.annotation_delete": (_("Note deleted"), _("Note deleted")),
+    # --- resolutions ---
+    "ecabinet.resolution_draft": (
+        _("Resolution drafted"),
+        _("A resolution was drafted from a result"),
+    ),
+    "ecabinet.resolution_submit": (
+        _("Resolution submitted"),
+        _("The resolution was submitted for approval"),
+    ),
+    "ecabinet.resolution_sign": (
+        _("Resolution signed"),
+        _("The resolution was numbered and digitally signed"),
+    ),
+    "ecabinet.resolution_sign_failed": (
+        _("Signing failed"),
+        _("Signing the resolution failed; nothing was signed"),
+    ),
+    "ecabinet.resolution_publish": (
+        _("Resolution published"),
+        _("The signed resolution was published on the portal"),
+    ),
 }
 
 

@@ -316,6 +316,10 @@ def demo_seed(*, password: str, content: bool = True) -> dict[str, int]:
             from cabinet.demo_sessions import demo_sessions_seed
 
             demo_sessions_seed()
+            # --- resolutions ---
+            from cabinet.demo_resolutions import demo_resolutions_seed
+
+            demo_resolutions_seed()
     if content:
         # Archive search: a few hundred real legal documents to search.
         from search.demo import archive_demo_seed

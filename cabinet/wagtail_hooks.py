@@ -4,6 +4,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.action_menu import ActionMenuItem
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import ListingButton
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
@@ -295,3 +296,67 @@ def session_page_saved(request, page):
         session_composition_default(session=specific, user=request.user)
     elif isinstance(specific, AgendaItemPage):
         agenda_item_access_sync(item=specific)
+
+
+# --- Resolutions -------------------------------------------------------------------------
+@hooks.register("register_admin_urls")
+def resolution_urls():
+    from cabinet.resolutions import admin_views
+
+    return [
+        path(
+            "resolutions/<int:page_id>/sign/",
+            admin_views.sign,
+            name="resolution_sign",
+        ),
+        path(
+            "resolutions/<int:page_id>/signed/",
+            admin_views.signed,
+            name="ecabinet_resolution_signed",
+        ),
+        path(
+            "resolutions/<int:page_id>/draft.pdf",
+            admin_views.draft_pdf,
+            name="ecabinet_resolution_draft_pdf",
+        ),
+        path(
+            "resolutions/draft-from-result/",
+            admin_views.draft_from_result,
+            name="ecabinet_resolution_draft_from_result",
+        ),
+    ]
+
+
+class _SignResolutionMenuItem(ActionMenuItem):
+    """The signature step's action: a link to the signing page (one-time code)."""
+
+    name = "action-sign-resolution"
+    label = _("Sign with a one-time code…")
+    icon_name = "key"
+
+    def __init__(self, page_id, order=0):
+        super().__init__(order=order)
+        self.page_id = page_id
+
+    def get_url(self, parent_context):
+        return reverse("resolution_sign", args=[self.page_id])
+
+
+@hooks.register("construct_page_action_menu")
+def resolution_action_menu(menu_items, request, context):
+    """A resolution is published by its signature only: no Publish button before it,
+    and the "sign" workflow action opens the signing page instead of posting."""
+    from cabinet.models import ResolutionPage
+
+    page = context.get("page")
+    if not isinstance(page, ResolutionPage):
+        return
+    kept = []
+    for item in menu_items:
+        if item.name == "action-publish" and not page.is_signed:
+            continue
+        if item.name == "sign":
+            kept.append(_SignResolutionMenuItem(page.pk, order=item.order))
+            continue
+        kept.append(item)
+    menu_items[:] = kept

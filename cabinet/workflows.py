@@ -15,6 +15,7 @@ publish pages outside a workflow.
 
 PROGRAMME_WORKFLOW = "Duyệt chương trình phiên họp"
 DOSSIER_WORKFLOW = "Thẩm tra hồ sơ"
+RESOLUTION_WORKFLOW = "Ban hành Nghị quyết"
 
 
 def workflow_finish(workflow_state, user=None):

@@ -8,6 +8,13 @@ from cabinet.models.notifications import (
     NotificationPreference,
     Urgency,
 )
+from cabinet.models.resolutions import (
+    ResolutionAttachment,
+    ResolutionIndexPage,
+    ResolutionNumber,
+    ResolutionPage,
+    SignResolutionTask,
+)
 from cabinet.models.sessions import (
     AgendaItemPage,
     DossierPage,
@@ -19,6 +26,11 @@ from cabinet.models.sessions import (
 )
 
 __all__ = [
+    "ResolutionAttachment",
+    "ResolutionIndexPage",
+    "ResolutionNumber",
+    "ResolutionPage",
+    "SignResolutionTask",
     "AgendaItemPage",
     "DossierPage",
     "ItemPosition",

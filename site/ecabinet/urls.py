@@ -22,4 +22,16 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# --- Resolutions: public portal extras, API v2, sitemap ------------------------------
+from wagtail.contrib.sitemaps.views import sitemap  # noqa: E402
+
+from cabinet.resolutions.api import api_router  # noqa: E402
+
+urlpatterns += [
+    path("", include("cabinet.resolutions.urls")),
+    path("api/v2/", api_router.urls),
+    path("sitemap.xml", sitemap, name="sitemap"),
+]
+# --- end resolutions -------------------------------------------------------------------
+
 urlpatterns += [path("", include(wagtail_urls))]

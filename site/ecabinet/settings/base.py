@@ -343,3 +343,44 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 # Functions listing what is overdue, for the daily staff digest (ballots add theirs).
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
+
+# --- Resolutions: signing, public portal, API (cabinet/resolutions, documents/signing) --
+INSTALLED_APPS += [  # noqa: F405 - one block, easy to merge
+    "wagtail.api.v2",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",
+    "rest_framework",
+]
+RESOLUTION_SIGNING_DEV_DIR = VAR_DIR / "pki"
+# The Prime Minister's key: a PKCS#12 file ("{username}" picks the signer's file), or a
+# PKCS#11 token/HSM (SIGNING_BACKEND=pkcs11). CHAIN is embedded; TRUST_ROOTS is what
+# the verification page calls "trusted". SIGNING_TSA_URL turns B-B into B-T (and
+# SIGNING_EMBED_REVOCATION_INFO=true into B-LT).
+RESOLUTION_SIGNING = {
+    "BACKEND": env_str("SIGNING_BACKEND", "pkcs12"),
+    "PKCS12_PATH": env_str("SIGNING_PKCS12_PATH")
+    or str(RESOLUTION_SIGNING_DEV_DIR / "{username}.p12"),
+    "PKCS12_PASSPHRASE": env_str("SIGNING_PKCS12_PASSPHRASE", "ecabinet-dev-only"),
+    "PKCS11_MODULE": env_str("SIGNING_PKCS11_MODULE"),
+    "PKCS11_TOKEN_LABEL": env_str("SIGNING_PKCS11_TOKEN_LABEL"),
+    "PKCS11_USER_PIN": env_str("SIGNING_PKCS11_USER_PIN"),
+    "PKCS11_KEY_LABEL": env_str("SIGNING_PKCS11_KEY_LABEL", "{username}"),
+    "PKCS11_CERT_LABEL": env_str("SIGNING_PKCS11_CERT_LABEL"),
+    "CHAIN": env_list("SIGNING_CHAIN") or [str(RESOLUTION_SIGNING_DEV_DIR / "ca.pem")],
+    "TRUST_ROOTS": env_list("SIGNING_TRUST_ROOTS")
+    or [str(RESOLUTION_SIGNING_DEV_DIR / "ca.pem")],
+    "TSA_URL": env_str("SIGNING_TSA_URL"),
+    "EMBED_REVOCATION_INFO": env_bool("SIGNING_EMBED_REVOCATION_INFO"),
+}
+# Signed PDFs of published resolutions: public, stored in clear, served by a view that
+# answers only for live resolutions.
+RESOLUTION_FILES_ROOT = Path(
+    env_str("RESOLUTION_FILES_ROOT") or VAR_DIR / "resolutions"
+)
+RESOLUTION_CACHE_SECONDS = env_int("RESOLUTION_CACHE_SECONDS", 600)
+REST_FRAMEWORK = {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+# Cached public resolution pages are answered before routing (cabinet/resolutions/cache).
+MIDDLEWARE.insert(  # noqa: F405
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,  # noqa: F405
+    "cabinet.resolutions.cache.PublicCacheMiddleware",
+)

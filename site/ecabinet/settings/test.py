@@ -49,3 +49,6 @@ WHITENOISE_USE_FINDERS = True
 # The demo fixture would import hundreds of legal documents into every test that uses
 # it; tests of the demo archive point this at a file of their own.
 ARCHIVE_DEMO_CORPUS = ""
+
+# --- Resolutions --------------------------------------------------------------------------
+RESOLUTION_FILES_ROOT = VAR_DIR / "test-media" / "resolutions"
