@@ -121,6 +121,32 @@ class DocumentProvider(registry.Provider):
         return Document.objects.select_related("page", "ministry").order_by("pk")
 
 
+class ResolutionProvider(registry.Provider):
+    """Published, signed resolutions are public records: the public search finds them."""
+
+    def record(self, resolution) -> SearchRecord | None:
+        if not (resolution.live and resolution.signed_at):
+            return None
+        return SearchRecord(
+            key=registry.record_key(resolution),
+            external_id=str(resolution.pk),
+            kind=Kind.RESOLUTION,
+            title=resolution.title,
+            body="\n".join([resolution.legal_basis, strip_tags(str(resolution.body))]),
+            number=resolution.number,
+            issuer="Chính phủ",
+            date=resolution.issued_on,
+            url=resolution.url or "",
+            classification="public",
+            published=True,
+        )
+
+    def queryset(self):
+        from cabinet.models import ResolutionPage
+
+        return ResolutionPage.objects.live().order_by("pk")
+
+
 def _version_saved(sender, instance, **kwargs):
     """An approved (or new) version changes what its document's record shows."""
     if not kwargs.get("raw"):
@@ -139,6 +165,9 @@ def register() -> None:
     registry.register(SessionPage, SessionProvider())
     registry.register(AgendaItemPage, AgendaItemProvider())
     registry.register(Document, DocumentProvider())
+    from cabinet.models import ResolutionPage
+
+    registry.register(ResolutionPage, ResolutionProvider())
     post_save.connect(
         _version_saved, sender=DocumentVersion, dispatch_uid="search_version_saved"
     )

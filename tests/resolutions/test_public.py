@@ -170,3 +170,20 @@ def test_feeds_and_sitemap(client, published, draft):
     assert published.url in sitemap
     assert draft.slug not in sitemap
     assert "/phien-hop/thuong-ky/" not in sitemap  # sessions are never public
+
+
+def test_the_public_archive_search_finds_a_signed_resolution_without_diacritics(
+    published, draft
+):
+    from search.query import SearchQuery
+    from search.services import archive_reindex, archive_search
+
+    archive_reindex()
+    results = archive_search(
+        user=None, query=SearchQuery(text="phien hop chinh phu thuong ky"), public=True
+    )
+    keys = {hit.key for hit in results.hits}
+    assert f"cabinet.resolutionpage:{published.pk}" in keys
+    assert f"cabinet.resolutionpage:{draft.pk}" not in keys
+    hit = next(h for h in results.hits if h.key.endswith(f":{published.pk}"))
+    assert hit.number == published.number
