@@ -17,8 +17,30 @@ from cabinet.models.sessions import (
     SessionPage,
     SessionVisit,
 )
+from cabinet.models.voting import (
+    Attendance,
+    Choice,
+    ItemRecord,
+    Minutes,
+    Poll,
+    Presence,
+    SessionRecord,
+    SpeakRequest,
+    Vote,
+    VoteEntry,
+)
 
 __all__ = [
+    "Attendance",
+    "Choice",
+    "ItemRecord",
+    "Minutes",
+    "Poll",
+    "Presence",
+    "SessionRecord",
+    "SpeakRequest",
+    "Vote",
+    "VoteEntry",
     "AgendaItemPage",
     "DossierPage",
     "ItemPosition",
