@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
+
 from ecabinet.urls import urlpatterns as project_urlpatterns
 
 

@@ -235,9 +235,7 @@ def _run(bench: Bench, var_dir) -> None:
         baseline=base_p95 * 1000,
     )
     bench.row("p95 ratio (vote / bare)", p95 / base_p95, target=Target("<=", 3))
-    bench.row(
-        "vote throughput", N / vote_wall, unit="votes/s", baseline=N / base_wall
-    )
+    bench.row("vote throughput", N / vote_wall, unit="votes/s", baseline=N / base_wall)
     bench.row(
         "errors",
         len(vote_err) + max(0, missing - len(vote_err)),

@@ -90,7 +90,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Minutes drafted"),
         _("Draft minutes generated from the record"),
     ),
-    "ecabinet.minutes_update": (_("Minutes edited"), _("The draft minutes were edited")),
+    "ecabinet.minutes_update": (
+        _("Minutes edited"),
+        _("The draft minutes were edited"),
+    ),
     "ecabinet.minutes_finalise": (
         _("Minutes finalised"),
         _("The minutes were finalised"),

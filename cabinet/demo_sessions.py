@@ -315,7 +315,9 @@ def past_session_record(session, *, users) -> bool:
             else:
                 presence = Presence.ABSENT if index == 25 else Presence.DEPUTY
                 participant.attendance = Participant.Attendance.ABSENT
-                participant.consent_note = "Công tác nước ngoài, Thủ tướng đồng ý ngày 20/6"
+                participant.consent_note = (
+                    "Công tác nước ngoài, Thủ tướng đồng ý ngày 20/6"
+                )
                 if presence == Presence.DEPUTY:
                     participant.deputy_name = "Thứ trưởng (dự thay)"
                 participant.save()

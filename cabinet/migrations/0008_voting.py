@@ -6,145 +6,421 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cabinet', '0006_session_workflows'),
+        ("cabinet", "0006_session_workflows"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('participant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='presence', serialize=False, to='cabinet.participant')),
-                ('presence', models.CharField(blank=True, choices=[('', 'Not recorded'), ('in_room', 'In the room'), ('remote', 'Remote'), ('absent', 'Absent with consent'), ('deputy', 'Absent, deputy present')], max_length=8, verbose_name='presence')),
-                ('recorded_at', models.DateTimeField(auto_now=True, verbose_name='recorded at')),
+                (
+                    "participant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="presence",
+                        serialize=False,
+                        to="cabinet.participant",
+                    ),
+                ),
+                (
+                    "presence",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not recorded"),
+                            ("in_room", "In the room"),
+                            ("remote", "Remote"),
+                            ("absent", "Absent with consent"),
+                            ("deputy", "Absent, deputy present"),
+                        ],
+                        max_length=8,
+                        verbose_name="presence",
+                    ),
+                ),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now=True, verbose_name="recorded at"),
+                ),
             ],
             options={
-                'verbose_name': 'attendance',
-                'verbose_name_plural': 'attendance',
+                "verbose_name": "attendance",
+                "verbose_name_plural": "attendance",
             },
         ),
         migrations.CreateModel(
-            name='ItemRecord',
+            name="ItemRecord",
             fields=[
-                ('item', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='record', serialize=False, to='cabinet.agendaitempage')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('actual_seconds', models.PositiveIntegerField(default=0)),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Not yet taken'), ('discussed', 'Discussed'), ('consent', 'Adopted in the consent block'), ('adopted', 'Adopted by vote'), ('rejected', 'Not adopted')], max_length=12, verbose_name='outcome')),
-                ('result_text', models.CharField(blank=True, max_length=255, verbose_name='result')),
+                (
+                    "item",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="record",
+                        serialize=False,
+                        to="cabinet.agendaitempage",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("actual_seconds", models.PositiveIntegerField(default=0)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not yet taken"),
+                            ("discussed", "Discussed"),
+                            ("consent", "Adopted in the consent block"),
+                            ("adopted", "Adopted by vote"),
+                            ("rejected", "Not adopted"),
+                        ],
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "result_text",
+                    models.CharField(blank=True, max_length=255, verbose_name="result"),
+                ),
             ],
             options={
-                'verbose_name': 'item record',
+                "verbose_name": "item record",
             },
         ),
         migrations.CreateModel(
-            name='Minutes',
+            name="Minutes",
             fields=[
-                ('session', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='minutes', serialize=False, to='cabinet.sessionpage')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('final', 'Final')], default='draft', max_length=8)),
-                ('text', models.TextField(verbose_name='text of the minutes')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('finalised_at', models.DateTimeField(blank=True, null=True)),
-                ('finalised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "session",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="minutes",
+                        serialize=False,
+                        to="cabinet.sessionpage",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("final", "Final")],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="text of the minutes")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("finalised_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "finalised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'minutes',
-                'verbose_name_plural': 'minutes',
+                "verbose_name": "minutes",
+                "verbose_name_plural": "minutes",
             },
         ),
         migrations.CreateModel(
-            name='Poll',
+            name="Poll",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=500, verbose_name='question')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8)),
-                ('named', models.BooleanField(default=True, verbose_name='named vote')),
-                ('allow_change', models.BooleanField(default=True, verbose_name='votes may be changed until close')),
-                ('opened_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('members_total', models.PositiveIntegerField()),
-                ('in_favour', models.PositiveIntegerField(default=0)),
-                ('against', models.PositiveIntegerField(default=0)),
-                ('abstain', models.PositiveIntegerField(default=0)),
-                ('passed', models.BooleanField(null=True)),
-                ('chain_head', models.CharField(blank=True, max_length=64)),
-                ('entries_count', models.PositiveIntegerField(default=0)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='polls', to='cabinet.agendaitempage')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('prime_minister', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("question", models.CharField(max_length=500, verbose_name="question")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("named", models.BooleanField(default=True, verbose_name="named vote")),
+                (
+                    "allow_change",
+                    models.BooleanField(
+                        default=True, verbose_name="votes may be changed until close"
+                    ),
+                ),
+                ("opened_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("members_total", models.PositiveIntegerField()),
+                ("in_favour", models.PositiveIntegerField(default=0)),
+                ("against", models.PositiveIntegerField(default=0)),
+                ("abstain", models.PositiveIntegerField(default=0)),
+                ("passed", models.BooleanField(null=True)),
+                ("chain_head", models.CharField(blank=True, max_length=64)),
+                ("entries_count", models.PositiveIntegerField(default=0)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="polls",
+                        to="cabinet.agendaitempage",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "prime_minister",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vote',
-                'verbose_name_plural': 'votes',
+                "verbose_name": "vote",
+                "verbose_name_plural": "votes",
             },
         ),
         migrations.CreateModel(
-            name='SessionRecord',
+            name="SessionRecord",
             fields=[
-                ('session', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='record', serialize=False, to='cabinet.sessionpage')),
-                ('state', models.CharField(choices=[('planned', 'Not opened'), ('open', 'In session'), ('closed', 'Closed')], default='planned', max_length=8, verbose_name='state')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='opened at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('members_total', models.PositiveIntegerField(default=0, verbose_name='members in all')),
-                ('present_at_opening', models.PositiveIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('current_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cabinet.agendaitempage', verbose_name='current item')),
+                (
+                    "session",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="record",
+                        serialize=False,
+                        to="cabinet.sessionpage",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Not opened"),
+                            ("open", "In session"),
+                            ("closed", "Closed"),
+                        ],
+                        default="planned",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="opened at"
+                    ),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="closed at"
+                    ),
+                ),
+                (
+                    "members_total",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="members in all"
+                    ),
+                ),
+                ("present_at_opening", models.PositiveIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=0)),
+                (
+                    "current_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cabinet.agendaitempage",
+                        verbose_name="current item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session record',
+                "verbose_name": "session record",
             },
         ),
         migrations.CreateModel(
-            name='SpeakRequest',
+            name="SpeakRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('waiting', 'Waiting'), ('speaking', 'Has the floor'), ('done', 'Spoke'), ('withdrawn', 'Withdrawn')], default='waiting', max_length=10)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('planned_seconds', models.PositiveIntegerField(default=300)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speak_requests', to='cabinet.agendaitempage')),
-                ('speaker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting"),
+                            ("speaking", "Has the floor"),
+                            ("done", "Spoke"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("planned_seconds", models.PositiveIntegerField(default=300)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speak_requests",
+                        to="cabinet.agendaitempage",
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'order', 'requested_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'waiting')), fields=('item', 'speaker'), name='speak_request_once_waiting')],
+                "ordering": ["item", "order", "requested_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "waiting")),
+                        fields=("item", "speaker"),
+                        name="speak_request_once_waiting",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.CharField(choices=[('for', 'In favour'), ('against', 'Against'), ('abstain', 'Abstain')], max_length=8)),
-                ('remote', models.BooleanField(default=False)),
-                ('cast_at', models.DateTimeField()),
-                ('changes', models.PositiveIntegerField(default=0)),
-                ('receipt', models.CharField(max_length=64)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='cabinet.poll')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "choice",
+                    models.CharField(
+                        choices=[
+                            ("for", "In favour"),
+                            ("against", "Against"),
+                            ("abstain", "Abstain"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("remote", models.BooleanField(default=False)),
+                ("cast_at", models.DateTimeField()),
+                ("changes", models.PositiveIntegerField(default=0)),
+                ("receipt", models.CharField(max_length=64)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="votes",
+                        to="cabinet.poll",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('poll', 'member'), name='vote_once_per_poll')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("poll", "member"), name="vote_once_per_poll"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='VoteEntry',
+            name="VoteEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('choice', models.CharField(choices=[('for', 'In favour'), ('against', 'Against'), ('abstain', 'Abstain')], max_length=8)),
-                ('cast_at', models.DateTimeField()),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='cabinet.poll')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("seq", models.PositiveIntegerField()),
+                (
+                    "choice",
+                    models.CharField(
+                        choices=[
+                            ("for", "In favour"),
+                            ("against", "Against"),
+                            ("abstain", "Abstain"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("cast_at", models.DateTimeField()),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="cabinet.poll",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['poll', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('poll', 'seq'), name='entry_seq_once')],
+                "ordering": ["poll", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("poll", "seq"), name="entry_seq_once"
+                    )
+                ],
             },
         ),
     ]

@@ -88,6 +88,9 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
 
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.get_presence_display()}"
+
 
 class ItemRecord(models.Model):
     class Outcome(models.TextChoices):
@@ -98,7 +101,10 @@ class ItemRecord(models.Model):
         REJECTED = "rejected", _("Not adopted")
 
     item = models.OneToOneField(
-        AgendaItemPage, on_delete=models.CASCADE, primary_key=True, related_name="record"
+        AgendaItemPage,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="record",
     )
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +118,9 @@ class ItemRecord(models.Model):
 
     class Meta:
         verbose_name = _("item record")
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.get_outcome_display()}"
 
 
 class SpeakRequest(models.Model):
@@ -148,6 +157,9 @@ class SpeakRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.speaker} – {self.item}"
+
     @property
     def seconds(self) -> int:
         if self.started_at and self.ended_at:
@@ -166,7 +178,9 @@ class Poll(models.Model):
     question = models.CharField(_("question"), max_length=500)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     named = models.BooleanField(_("named vote"), default=True)
-    allow_change = models.BooleanField(_("votes may be changed until close"), default=True)
+    allow_change = models.BooleanField(
+        _("votes may be changed until close"), default=True
+    )
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -225,6 +239,9 @@ class Vote(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} – {self.poll}: {self.choice}"
+
 
 class VoteEntry(models.Model):
     """One cast or change, in chain order; never updated or deleted by the app."""
@@ -246,6 +263,9 @@ class VoteEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["poll", "seq"], name="entry_seq_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}#{self.seq}"
 
 
 class Minutes(models.Model):
@@ -273,3 +293,6 @@ class Minutes(models.Model):
     class Meta:
         verbose_name = _("minutes")
         verbose_name_plural = _("minutes")
+
+    def __str__(self) -> str:
+        return str(self.session)

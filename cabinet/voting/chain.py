@@ -110,7 +110,7 @@ def verify_chain(poll) -> ChainReport:
                 f"{poll.entries_count} entries were sealed at close, "
                 f"{report.entries} found"
             )
-        counts = {c: 0 for c in Choice.values}
+        counts = dict.fromkeys(Choice.values, 0)
         for vote in votes.values():
             counts[vote.choice] = counts.get(vote.choice, 0) + 1
         stored = {

@@ -85,7 +85,7 @@ def minutes_text(session: SessionPage) -> str:
         a.participant_id: a.presence
         for a in Attendance.objects.filter(participant__in=participants)
     }
-    counts = {p: 0 for p in Presence.values}
+    counts = dict.fromkeys(Presence.values, 0)
     for participant in participants:
         if participant.role == Participant.Role.MEMBER:
             counts[presence.get(participant.pk, "")] += 1
@@ -106,7 +106,9 @@ def minutes_text(session: SessionPage) -> str:
     lines += ["", "II. NỘI DUNG VÀ DIỄN BIẾN"]
     items = session.items
     records = {r.item_id: r for r in ItemRecord.objects.filter(item__in=items)}
-    consent = [i for i in items if getattr(records.get(i.pk), "outcome", "") == "consent"]
+    consent = [
+        i for i in items if getattr(records.get(i.pk), "outcome", "") == "consent"
+    ]
     if consent:
         lines.append(
             "Chính phủ thông qua theo danh mục không thảo luận (không Thành viên nào "
@@ -165,7 +167,9 @@ def _register_fonts() -> tuple[str, str]:
     from reportlab.pdfbase.ttfonts import TTFont
 
     if "DejaVuSerif" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSerif", str(DEJAVU_DIR / "DejaVuSerif.ttf")))
+        pdfmetrics.registerFont(
+            TTFont("DejaVuSerif", str(DEJAVU_DIR / "DejaVuSerif.ttf"))
+        )
         pdfmetrics.registerFont(
             TTFont("DejaVuSerif-Bold", str(DEJAVU_DIR / "DejaVuSerif-Bold.ttf"))
         )
@@ -174,11 +178,12 @@ def _register_fonts() -> tuple[str, str]:
 
 def minutes_pdf(minutes: Minutes) -> bytes:
     """The minutes as a PDF (A4, DejaVu Serif, NFC text; "DỰ THẢO" while a draft)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from xml.sax.saxutils import escape
 
     regular, bold = _register_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=11, leading=15)
@@ -223,7 +228,9 @@ def minutes_pdf(minutes: Minutes) -> bytes:
             Spacer(1, 12),
             Paragraph(
                 "Biên bản hoàn thành lúc "
-                + timezone.localtime(minutes.finalised_at).strftime("%H:%M ngày %d/%m/%Y")
+                + timezone.localtime(minutes.finalised_at).strftime(
+                    "%H:%M ngày %d/%m/%Y"
+                )
                 + ".",
                 body,
             ),

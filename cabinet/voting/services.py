@@ -70,9 +70,7 @@ def user_runs_session(user, session: SessionPage) -> bool:
 
 def _check_runs(user, session: SessionPage) -> None:
     if not user_runs_session(user, session):
-        raise PermissionDenied(
-            _("Only the chair and the secretariat run the session.")
-        )
+        raise PermissionDenied(_("Only the chair and the secretariat run the session."))
 
 
 def _session_of(item: AgendaItemPage) -> SessionPage:
@@ -81,7 +79,9 @@ def _session_of(item: AgendaItemPage) -> SessionPage:
 
 def _require_open(record: SessionRecord) -> None:
     if record.state == SessionRecord.State.PLANNED:
-        raise ValidationError(_("The session has not been opened yet."), code="not_open")
+        raise ValidationError(
+            _("The session has not been opened yet."), code="not_open"
+        )
     if record.state == SessionRecord.State.CLOSED:
         raise ValidationError(_("The session is closed."), code="closed")
 
@@ -107,9 +107,13 @@ def quorum_of(session: SessionPage) -> Quorum:
         participant__session=session,
         participant__role=Participant.Role.MEMBER,
         participant__user__in=members(),
-        presence__in=[p.value for p in Presence if p in (Presence.IN_ROOM, Presence.REMOTE)],
+        presence__in=[
+            p.value for p in Presence if p in (Presence.IN_ROOM, Presence.REMOTE)
+        ],
     ).count()
-    return Quorum(present=present, members_total=total, needed=rules.quorum_needed(total))
+    return Quorum(
+        present=present, members_total=total, needed=rules.quorum_needed(total)
+    )
 
 
 # --- attendance, opening, agenda, consent block, closing ---------------------------
@@ -232,7 +236,9 @@ def item_start(
     _require_open(record)
     if item.get_parent().pk != session.pk:
         raise ValidationError(_("This item is not on the programme."), code="other")
-    if Poll.objects.filter(item__in=session.get_children(), state=Poll.State.OPEN).exists():
+    if Poll.objects.filter(
+        item__in=session.get_children(), state=Poll.State.OPEN
+    ).exists():
         raise ValidationError(
             _("Close the open vote before moving to another item."), code="poll_open"
         )
@@ -251,9 +257,7 @@ def item_start(
     record.current_item = item
     record.version += 1
     record.save()
-    audit_log(
-        action="ecabinet.item_start", instance=item, user=user, request=request
-    )
+    audit_log(action="ecabinet.item_start", instance=item, user=user, request=request)
     return item_record
 
 
@@ -273,9 +277,7 @@ def consent_block_adopt(
     )
     items = [i for i in consent_block(session) if i.pk not in done]
     if not items:
-        raise ValidationError(
-            _("No item is left in the consent block."), code="empty"
-        )
+        raise ValidationError(_("No item is left in the consent block."), code="empty")
     now = timezone.now()
     for item in items:
         ItemRecord.objects.update_or_create(
@@ -304,13 +306,17 @@ def session_close(*, user, session: SessionPage, request=None) -> SessionRecord:
     _check_runs(user, session)
     record = SessionRecord.objects.select_for_update().get(pk=record_of(session).pk)
     _require_open(record)
-    if Poll.objects.filter(item__in=session.get_children(), state=Poll.State.OPEN).exists():
+    if Poll.objects.filter(
+        item__in=session.get_children(), state=Poll.State.OPEN
+    ).exists():
         raise ValidationError(
             _("Close the open vote before closing the session."), code="poll_open"
         )
     now = timezone.now()
     if record.current_item_id:
-        item_record, _c = ItemRecord.objects.get_or_create(item_id=record.current_item_id)
+        item_record, _c = ItemRecord.objects.get_or_create(
+            item_id=record.current_item_id
+        )
         _end_item(item_record, now)
     SpeakRequest.objects.filter(
         item__in=session.get_children(), state=SpeakRequest.State.SPEAKING
@@ -320,7 +326,9 @@ def session_close(*, user, session: SessionPage, request=None) -> SessionRecord:
     record.current_item = None
     record.version += 1
     record.save()
-    audit_log(action="ecabinet.session_close", instance=session, user=user, request=request)
+    audit_log(
+        action="ecabinet.session_close", instance=session, user=user, request=request
+    )
     return record
 
 
@@ -352,7 +360,9 @@ def speak_request(*, user, item: AgendaItemPage, request=None) -> SpeakRequest:
         order = SpeakRequest.objects.filter(item=item).count() + 1
         try:
             with transaction.atomic():
-                speak = SpeakRequest.objects.create(item=item, speaker=user, order=order)
+                speak = SpeakRequest.objects.create(
+                    item=item, speaker=user, order=order
+                )
         except IntegrityError:
             return SpeakRequest.objects.get(
                 item=item, speaker=user, state=SpeakRequest.State.WAITING
@@ -373,11 +383,16 @@ def speak_withdraw(*, user, speak: SpeakRequest, request=None) -> None:
     speak.save(update_fields=["state"])
     _bump(_session_of(speak.item))
     audit_log(
-        action="ecabinet.speak_withdraw", instance=speak.item, user=user, request=request
+        action="ecabinet.speak_withdraw",
+        instance=speak.item,
+        user=user,
+        request=request,
     )
 
 
-def speakers_order(*, user, item: AgendaItemPage, order: list[int], request=None) -> None:
+def speakers_order(
+    *, user, item: AgendaItemPage, order: list[int], request=None
+) -> None:
     """The chair orders the waiting list (request ids, first speaker first)."""
     session = _session_of(item)
     _check_runs(user, session)
@@ -465,7 +480,9 @@ def poll_open(
     _check_runs(user, session)
     record = SessionRecord.objects.select_for_update().get(pk=record_of(session).pk)
     _require_open(record)
-    if Poll.objects.filter(item__in=session.get_children(), state=Poll.State.OPEN).exists():
+    if Poll.objects.filter(
+        item__in=session.get_children(), state=Poll.State.OPEN
+    ).exists():
         raise ValidationError(
             _("Another vote is still open; close it first."), code="poll_open"
         )
@@ -501,7 +518,9 @@ def _voting_participant(user, poll: Poll) -> Participant:
     participant, as_deputy = _participant_of(user, session)
     if as_deputy:
         raise ValidationError(
-            _("A deputy attends and may speak, but does not vote in the member's place."),
+            _(
+                "A deputy attends and may speak, but does not vote in the member's place."
+            ),
             code="deputy",
         )
     if participant is None:
@@ -549,15 +568,13 @@ def vote_cast(
         )
     _refuse_closed(poll)
     _voting_participant(user, poll)
-    if (
-        not poll.allow_change
-        and Vote.objects.filter(poll=poll, member=user).exists()
-    ):
+    if not poll.allow_change and Vote.objects.filter(poll=poll, member=user).exists():
         raise ValidationError(
             _("You have already voted; this vote does not allow changes."),
             code="already_voted",
         )
     otp_confirm(user=user, code=code, purpose=Purpose.VOTE, request=request)
+    item = poll.item  # read before the lock: the locked section stays short
     with transaction.atomic():
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
         _refuse_closed(poll)
@@ -599,7 +616,7 @@ def vote_cast(
         Poll.objects.filter(pk=poll.pk).update(entries_count=seq, chain_head=digest)
         audit_log(
             action="ecabinet.vote_cast",
-            instance=poll.item,
+            instance=item,
             user=user,
             request=request,
             poll=poll.pk,
@@ -611,7 +628,7 @@ def vote_cast(
 
 
 def tally(poll: Poll) -> dict[str, int]:
-    counts = {c: 0 for c in Choice.values}
+    counts = dict.fromkeys(Choice.values, 0)
     for choice in Vote.objects.filter(poll=poll).values_list("choice", flat=True):
         counts[choice] += 1
     return counts
@@ -698,7 +715,9 @@ def minutes_draft(*, user, session: SessionPage, request=None) -> Minutes:
     minutes, _c = Minutes.objects.update_or_create(
         session=session, defaults={"text": minutes_text(session)}
     )
-    audit_log(action="ecabinet.minutes_draft", instance=session, user=user, request=request)
+    audit_log(
+        action="ecabinet.minutes_draft", instance=session, user=user, request=request
+    )
     return minutes
 
 

@@ -172,7 +172,9 @@ def _console_post(request, session):
                 pk=request.POST.get("speak") or 0,
                 item__in=session.get_children(),
             )
-            service = services.speaker_floor if action == "floor" else services.speaker_end
+            service = (
+                services.speaker_floor if action == "floor" else services.speaker_end
+            )
             service(user=user, speak=speak, request=request)
         elif action == "order":
             item = _item(session, request.POST.get("item"))
@@ -239,7 +241,10 @@ def _live_post(request, session):
     try:
         if action == "vote":
             poll = get_object_or_404(
-                Poll, pk=request.POST.get("poll") or 0, item__in=session.get_children()
+                Poll.objects.select_related("item"),
+                pk=request.POST.get("poll") or 0,
+                item__path__startswith=session.path,
+                item__depth=session.depth + 1,
             )
             vote = services.vote_cast(
                 user=user,
@@ -325,8 +330,12 @@ def minutes(request, session_id):
         action = request.POST.get("action")
         try:
             if action == "generate":
-                services.minutes_draft(user=request.user, session=session, request=request)
-                messages.success(request, _("The draft minutes were generated from the record."))
+                services.minutes_draft(
+                    user=request.user, session=session, request=request
+                )
+                messages.success(
+                    request, _("The draft minutes were generated from the record.")
+                )
             elif action == "save":
                 services.minutes_update(
                     user=request.user,
@@ -336,7 +345,9 @@ def minutes(request, session_id):
                 )
                 messages.success(request, _("The draft minutes were saved."))
             elif action == "finalise":
-                services.minutes_finalise(user=request.user, session=session, request=request)
+                services.minutes_finalise(
+                    user=request.user, session=session, request=request
+                )
                 messages.success(request, _("The minutes are final."))
             else:
                 raise ValidationError(_("Unknown action."))
@@ -424,4 +435,3 @@ def analytics(request, session_id=None):
         f"{TEMPLATES}/analytics.html",
         {"held": held, "bars": bars, "chart_width": max(300, 100 * len(held) + 40)},
     )
-

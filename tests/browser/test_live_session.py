@@ -31,7 +31,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def sign_in(browser, live_server, username, *, phone=False):
     options = (
-        {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+        {
+            "viewport": {"width": 390, "height": 844},
+            "is_mobile": True,
+            "has_touch": True,
+        }
         if phone
         else {"viewport": {"width": 1280, "height": 900}}
     )

@@ -21,8 +21,7 @@ def record_presence(session, *, in_room: int, remote: int = 0, secretary=None):
     secretary = secretary or user("chuyenvien")
     everyone = list(members())
     participants = {
-        p.user_id: p
-        for p in session.participants.filter(role=Participant.Role.MEMBER)
+        p.user_id: p for p in session.participants.filter(role=Participant.Role.MEMBER)
     }
     present = []
     for index, member in enumerate(everyone):

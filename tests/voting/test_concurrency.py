@@ -115,9 +115,9 @@ def test_27_members_voting_at_once_all_succeed(live_poll):
     errors = [o[1] for o in outcomes if o[0] == "error"]
     assert errors == []
     assert Vote.objects.filter(poll=poll).count() == 27
-    assert sorted(VoteEntry.objects.filter(poll=poll).values_list("seq", flat=True)) == (
-        list(range(1, 28))
-    )
+    assert sorted(
+        VoteEntry.objects.filter(poll=poll).values_list("seq", flat=True)
+    ) == (list(range(1, 28)))
     closed = poll_close(user=user("tv01"), poll=poll)
     assert (closed.in_favour, closed.passed, closed.entries_count) == (27, True, 27)
     report = verify_chain(closed)

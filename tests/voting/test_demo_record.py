@@ -22,9 +22,7 @@ def test_the_first_session_has_its_record(demo_content):
     assert record.opened_at.date().isoformat() == "2019-06-24"
     quorum = quorum_of(session)
     assert (quorum.present, quorum.members_total) == (25, 27)
-    presences = list(
-        session.participants.values_list("presence__presence", flat=True)
-    )
+    presences = list(session.participants.values_list("presence__presence", flat=True))
     assert presences.count("in_room") == 21 and presences.count("remote") == 4
 
     poll = Poll.objects.get(item__in=session.get_children())

@@ -96,7 +96,9 @@ def test_13_of_27_in_favour_fails_14_passes(voting, tree):
     )
 
 
-@pytest.mark.parametrize("pm_choice,passes", [(Choice.IN_FAVOUR, True), (Choice.AGAINST, False)])
+@pytest.mark.parametrize(
+    "pm_choice,passes", [(Choice.IN_FAVOUR, True), (Choice.AGAINST, False)]
+)
 def test_13_13_follows_the_prime_minister(voting, pm_choice, passes):
     poll, present = voting
     pm = user("tv01")
@@ -120,7 +122,9 @@ def test_a_deputy_cannot_vote(voting, tree, secretary):
     absent.deputy = deputy
     absent.save()
     with pytest.raises(ValidationError) as refused:
-        vote_cast(user=deputy, poll=poll, choice=Choice.IN_FAVOUR, code=code_for(deputy))
+        vote_cast(
+            user=deputy, poll=poll, choice=Choice.IN_FAVOUR, code=code_for(deputy)
+        )
     assert refused.value.code == "deputy"
     assert "does not vote in the member's place" in refused.value.messages[0]
     assert not Vote.objects.filter(poll=poll).exists()
@@ -144,14 +148,14 @@ def test_a_vote_after_close_is_refused(voting):
     late = present[1]
     with pytest.raises(ValidationError) as refused:
         vote_cast(user=late, poll=poll, choice="for", code=code_for(late))
-    assert refused.value.messages == [
-        "The vote is closed; your vote was not recorded."
-    ]
+    assert refused.value.messages == ["The vote is closed; your vote was not recorded."]
     # the poll object the late voter's page held was still "open": the lock re-reads
     stale = Poll.objects.get(pk=poll.pk)
     stale.state = Poll.State.OPEN
     with pytest.raises(ValidationError):
-        vote_cast(user=late, poll=stale, choice="for", code=code_for(late, offset_seconds=30))
+        vote_cast(
+            user=late, poll=stale, choice="for", code=code_for(late, offset_seconds=30)
+        )
     assert Vote.objects.filter(poll=poll).count() == 1
 
 
@@ -172,7 +176,9 @@ def test_a_wrong_code_records_nothing(voting):
     member = present[4]
     good = code_for(member)
     with pytest.raises(OTPError):
-        vote_cast(user=member, poll=poll, choice="for", code=f"{(int(good) + 1) % 10**6:06d}")
+        vote_cast(
+            user=member, poll=poll, choice="for", code=f"{(int(good) + 1) % 10**6:06d}"
+        )
     assert not Vote.objects.filter(poll=poll).exists()
     time.sleep(1.1)  # django-otp's throttle after a wrong code
     vote_cast(user=member, poll=poll, choice="for", code=good)

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cabinet.models import Vote, VoteEntry
 from cabinet.voting import chain
-from cabinet.voting.services import poll_close, poll_open, session_open, vote_cast
 from cabinet.voting.selectors import receipt_check
+from cabinet.voting.services import poll_close, poll_open, session_open, vote_cast
 from tests.voting.conftest import code_for, record_presence, user
 
 
@@ -84,8 +84,13 @@ def test_an_inserted_vote_is_detected_even_with_a_valid_looking_hash(closed_poll
     )
     forged = chain.entry_hash(content, last.hash)  # a forger who knows the scheme
     VoteEntry.objects.create(
-        poll=poll, seq=7, member=intruder, choice="for", cast_at=now,
-        prev_hash=last.hash, hash=forged,
+        poll=poll,
+        seq=7,
+        member=intruder,
+        choice="for",
+        cast_at=now,
+        prev_hash=last.hash,
+        hash=forged,
     )
     Vote.objects.create(
         poll=poll, member=intruder, choice="for", cast_at=now, receipt=forged

@@ -26,7 +26,11 @@ def _presence_post(session, in_room, remote):
     )
     for index, participant in enumerate(members):
         data[f"presence-{participant.pk}"] = (
-            "in_room" if index < in_room else "remote" if index < in_room + remote else "absent"
+            "in_room"
+            if index < in_room
+            else "remote"
+            if index < in_room + remote
+            else "absent"
         )
     return data
 
@@ -51,7 +55,9 @@ def test_a_session_run_through_the_console_and_the_live_view(
     assert page.status_code == 200
     assert "0 of 27 members take part (18 needed)" in page.content.decode()
 
-    response = client.post(console_url, _presence_post(tree.session, 10, 5), follow=True)
+    response = client.post(
+        console_url, _presence_post(tree.session, 10, 5), follow=True
+    )
     assert "Attendance saved (27 changes)." in response.content.decode()
     response = client.post(console_url, {"action": "open"}, follow=True)
     assert (
@@ -151,7 +157,9 @@ def test_a_session_run_through_the_console_and_the_live_view(
     client.post(minutes_url, {"action": "finalise"})
     minutes.refresh_from_db()
     assert minutes.state == "final" and minutes.text.endswith("Ghi chú của thư ký.")
-    response = client.get(reverse("ecabinet_session_minutes_pdf", args=[tree.session.pk]))
+    response = client.get(
+        reverse("ecabinet_session_minutes_pdf", args=[tree.session.pk])
+    )
     assert response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "bien-ban.pdf"
     pdf.write_bytes(response.content)
