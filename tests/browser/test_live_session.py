@@ -89,20 +89,20 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
     for index, member in enumerate(everyone):
         value = "in_room" if index < 21 else "remote" if index < 25 else "absent"
         secretary.select_option(f"#presence-{participants[member.pk].pk}", value)
-    secretary.get_by_role("button", name="Save attendance").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Save attendance").click()
     assert secretary.get_by_text("Attendance saved (27 changes).").is_visible()
     assert secretary.get_by_text("25 of 27 members take part (18 needed)").is_visible()
-    secretary.get_by_role("button", name="Open the session").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Open the session").click()
     assert secretary.get_by_text("The session is open.").is_visible()
-    secretary.get_by_role("button", name="Take up").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Take up").click()
     secretary.get_by_label("Question put to the vote").fill(
         "Thông qua Nghị quyết phiên họp Chính phủ thường kỳ tháng 6"
     )
-    secretary.get_by_role("button", name="Open the vote").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Open the vote").click()
     assert secretary.get_by_text("The vote is open.").is_visible()
     screenshot(secretary, "live-1-console-vote-open")
     poll = Poll.objects.get()
@@ -118,8 +118,8 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
         form.get_by_label("In favour").check()
         # the sign-in used this step's code; the authenticator's next code confirms
         form.locator("#vote-code").fill(totp_code(device.key, offset_seconds=30))
-        page.get_by_role("button", name="Confirm my vote").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Confirm my vote").click()
         receipt = Vote.objects.get(poll=poll, member=member).receipt
         assert page.get_by_text(f"Receipt: {receipt}").is_visible()
         if index in (0, 24):
@@ -140,24 +140,24 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
     assert projector.locator("#n-for").inner_text() == "25"
     screenshot(projector, "live-3-projector")
     projector.close()
-    secretary.get_by_role("button", name="Close the vote").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Close the vote").click()
     assert secretary.get_by_text(
         "25 in favour, 0 against, 0 abstaining of 27 members: adopted"
     ).first.is_visible()
     secretary.once("dialog", lambda dialog: dialog.accept())
-    secretary.get_by_role("button", name="Close the session").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Close the session").click()
     assert secretary.get_by_text("The session is closed.").is_visible()
     assert verify_chain(Poll.objects.get(pk=poll.pk)).ok
 
     # 4. Minutes: the draft from the record, finalised, as a PDF.
     secretary.goto(f"{live_server.url}/admin/sessions/{session.pk}/minutes/")
-    secretary.get_by_role("button", name="Generate the draft minutes").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Generate the draft minutes").click()
     secretary.once("dialog", lambda dialog: dialog.accept())
-    secretary.get_by_role("button", name="Finalise the minutes").click()
-    secretary.wait_for_load_state()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Finalise the minutes").click()
     assert secretary.get_by_text("The minutes are final.").is_visible()
     screenshot(secretary, "live-4-minutes")
     response = secretary.request.get(
