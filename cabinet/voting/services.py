@@ -574,8 +574,20 @@ def vote_cast(
             code="already_voted",
         )
     otp_confirm(user=user, code=code, purpose=Purpose.VOTE, request=request)
-    item = poll.item  # read before the lock: the locked section stays short
+    item = poll.item
     with transaction.atomic():
+        # The audit entry is written first, in the same transaction, so the poll's
+        # row lock (which every voter queues on) is held only for the vote itself.
+        # The receipt is not in it: the chain entry of this member is the record.
+        audit_log(
+            action="ecabinet.vote_cast",
+            instance=item,
+            user=user,
+            request=request,
+            poll=poll.pk,
+            choice=choice if poll.named else "",
+            remote=remote,
+        )
         poll = Poll.objects.select_for_update().get(pk=poll.pk)
         _refuse_closed(poll)
         vote = Vote.objects.filter(poll=poll, member=user).first()
@@ -614,16 +626,6 @@ def vote_cast(
             vote.changes += 1
             vote.save()
         Poll.objects.filter(pk=poll.pk).update(entries_count=seq, chain_head=digest)
-        audit_log(
-            action="ecabinet.vote_cast",
-            instance=item,
-            user=user,
-            request=request,
-            poll=poll.pk,
-            choice=choice if poll.named else "",
-            receipt=digest,
-            remote=remote,
-        )
     return vote
 
 
