@@ -81,6 +81,44 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Resolution published"),
         _("The signed resolution was published on the portal"),
     ),
+    # --- Live session and e-voting (issue 7) ---
+    "ecabinet.attendance_record": (
+        _("Attendance recorded"),
+        _("A participant's presence was recorded"),
+    ),
+    "ecabinet.session_open": (_("Session opened"), _("The session was opened")),
+    "ecabinet.session_close": (_("Session closed"), _("The session was closed")),
+    "ecabinet.item_start": (_("Item taken up"), _("The session moved to this item")),
+    "ecabinet.consent_block_adopt": (
+        _("Consent block adopted"),
+        _("The consent block was adopted in one step"),
+    ),
+    "ecabinet.speak_request": (_("Floor requested"), _("A request to speak")),
+    "ecabinet.speak_withdraw": (
+        _("Request to speak withdrawn"),
+        _("A request to speak was withdrawn"),
+    ),
+    "ecabinet.speakers_order": (
+        _("Speakers ordered"),
+        _("The chair ordered the speakers"),
+    ),
+    "ecabinet.speaker_floor": (_("Floor given"), _("The chair gave the floor")),
+    "ecabinet.speaker_end": (_("Speech ended"), _("A speaker's time ended")),
+    "ecabinet.poll_open": (_("Vote opened"), _("A vote was opened")),
+    "ecabinet.vote_cast": (_("Vote cast"), _("A member voted")),
+    "ecabinet.poll_close": (_("Vote closed"), _("A vote was closed")),
+    "ecabinet.minutes_draft": (
+        _("Minutes drafted"),
+        _("Draft minutes generated from the record"),
+    ),
+    "ecabinet.minutes_update": (
+        _("Minutes edited"),
+        _("The draft minutes were edited"),
+    ),
+    "ecabinet.minutes_finalise": (
+        _("Minutes finalised"),
+        _("The minutes were finalised"),
+    ),
 }
 
 

@@ -6,8 +6,8 @@ portal, the 2013 Constitution with a text layer), else generated stand-ins. One
 ministry submission has two versions, so the reading room shows what changed.
 
 Idempotent: a second run finds the index and the sessions by slug and adds nothing.
-The live record of the past session (attendance, votes, minutes) arrives with the
-live-session feature; here it has its composition, programme and dossiers.
+The past session also has its live record (attendance, consent block, speakers, the
+vote with 25 in favour, final minutes), replayed through the voting services.
 """
 
 from __future__ import annotations
@@ -216,6 +216,7 @@ def demo_sessions_seed() -> dict[str, int]:
             issued_at=past.starts_at - timedelta(days=5)
         )
         created += 1
+    past_session_record(SessionPage.objects.get(pk=past.pk), users=users)
     upcoming, new = _session(
         index,
         slug="phien-hop-thuong-ky-sap-toi",
@@ -237,3 +238,134 @@ def demo_sessions_seed() -> dict[str, int]:
         SessionPage.objects.filter(pk=upcoming.pk).update(issued_at=timezone.now())
         created += 1
     return {"sessions": created}
+
+
+# --- The live record of the first e-Cabinet session (issue 7) ----------------------
+
+# Who asked to speak on which item (by position in PROGRAMME); the items nobody
+# marked form the consent block.
+PAST_SPEAKERS = {1: ["tv02", "tv05", "tv12"], 2: ["tv03", "tv09"], 5: []}
+PAST_MINUTES = {1: 38, 2: 21, 5: 10}  # actual minutes per debated item
+
+
+class _Clock:
+    """``timezone.now`` during the replay: the day of the session, advancing."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def __call__(self):
+        return self.at
+
+    def advance(self, **delta):
+        self.at += timedelta(**delta)
+
+
+def past_session_record(session, *, users) -> bool:
+    """Replay 24/6/2019 through the services: 21 members in the room and 4 remote,
+    the consent block, the debate, a named vote with 25 in favour confirmed by
+    one-time codes, the close and final minutes. Idempotent."""
+    from unittest import mock
+
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from cabinet.models import (
+        AgendaItemPage,
+        ItemPosition,
+        Participant,
+        Presence,
+        SessionRecord,
+    )
+    from cabinet.otp import BACKUP_DEVICE_NAME
+    from cabinet.sessions.selectors import members
+    from cabinet.voting import services
+
+    if SessionRecord.objects.filter(session=session).exclude(state="planned").exists():
+        return False
+    items = list(AgendaItemPage.objects.child_of(session).order_by("path"))
+    if len(items) < 5:
+        return False
+    chair, secretary = users["tv01"], users["chuyenvien"]
+    everyone = list(members())
+    for position, speakers in PAST_SPEAKERS.items():
+        for username in speakers or ["tv01"]:
+            ItemPosition.objects.get_or_create(
+                item=items[position - 1],
+                member=users[username],
+                defaults={"stance": ItemPosition.Stance.WISH_TO_SPEAK},
+            )
+    clock = _Clock(session.starts_at - timedelta(minutes=10))
+    with mock.patch("django.utils.timezone.now", clock):
+        participants = {
+            p.user_id: p
+            for p in session.participants.filter(role=Participant.Role.MEMBER)
+        }
+        for index, member in enumerate(everyone):
+            participant = participants[member.pk]
+            if index < 21:
+                presence = Presence.IN_ROOM
+            elif index < 25:
+                presence = Presence.REMOTE
+            else:
+                presence = Presence.ABSENT if index == 25 else Presence.DEPUTY
+                participant.attendance = Participant.Attendance.ABSENT
+                participant.consent_note = (
+                    "Công tác nước ngoài, Thủ tướng đồng ý ngày 20/6"
+                )
+                if presence == Presence.DEPUTY:
+                    participant.deputy_name = "Thứ trưởng (dự thay)"
+                participant.save()
+            services.attendance_record(
+                user=secretary, participant=participant, presence=presence
+            )
+        clock.advance(minutes=10)
+        services.session_open(user=chair, session=session)
+        clock.advance(minutes=1)
+        services.consent_block_adopt(user=chair, session=session)
+        for position in (1, 2, 5):
+            item = items[position - 1]
+            clock.advance(minutes=1)
+            services.item_start(user=chair, session=session, item=item)
+            budget = PAST_MINUTES[position] * 60
+            speakers = PAST_SPEAKERS[position]
+            for username in speakers:
+                speak = services.speak_request(user=users[username], item=item)
+                clock.advance(seconds=20)
+                services.speaker_floor(user=chair, speak=speak)
+                clock.advance(seconds=budget // (len(speakers) + 2))
+                services.speaker_end(user=chair, speak=speak)
+            if position == 5:
+                poll = services.poll_open(
+                    user=chair,
+                    item=item,
+                    question="Thông qua Nghị quyết phiên họp Chính phủ thường kỳ tháng 6",
+                )
+                for index, member in enumerate(everyone[:25]):
+                    clock.advance(seconds=7)
+                    device, _c = StaticDevice.objects.get_or_create(
+                        user=member,
+                        name=BACKUP_DEVICE_NAME,
+                        defaults={"confirmed": True},
+                    )
+                    token = StaticToken.random_token()
+                    StaticToken.objects.create(device=device, token=token)
+                    services.vote_cast(
+                        user=member,
+                        poll=poll,
+                        choice="for",
+                        code=token,
+                        remote=index >= 21,
+                    )
+                clock.advance(minutes=1)
+                services.poll_close(user=chair, poll=poll)
+            clock.at = max(
+                clock.at,
+                item.record.started_at + timedelta(seconds=budget),
+            )
+        clock.advance(minutes=2)
+        services.session_close(user=chair, session=session)
+        clock.advance(minutes=30)
+        services.minutes_draft(user=secretary, session=session)
+        clock.advance(minutes=30)
+        services.minutes_finalise(user=secretary, session=session)
+    return True

@@ -360,3 +360,59 @@ def resolution_action_menu(menu_items, request, context):
             continue
         kept.append(item)
     menu_items[:] = kept
+
+
+# --- Live session and e-voting (issue 7) ------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def voting_urls():
+    from cabinet.voting import views
+
+    return [
+        path(
+            "sessions/<int:session_id>/run/",
+            views.console,
+            name="ecabinet_session_console",
+        ),
+        path(
+            "sessions/<int:session_id>/live/",
+            views.live,
+            name="ecabinet_session_live",
+        ),
+        path(
+            "sessions/<int:session_id>/live/state/",
+            views.state,
+            name="ecabinet_session_state",
+        ),
+        path(
+            "sessions/<int:session_id>/projector/",
+            views.projector,
+            name="ecabinet_session_projector",
+        ),
+        path(
+            "sessions/<int:session_id>/minutes/",
+            views.minutes,
+            name="ecabinet_session_minutes",
+        ),
+        path(
+            "sessions/<int:session_id>/minutes.pdf",
+            views.minutes_download,
+            name="ecabinet_session_minutes_pdf",
+        ),
+        path(
+            "sessions/<int:session_id>/analytics/",
+            views.analytics,
+            name="ecabinet_session_analytics",
+        ),
+        path(
+            "sessions/analytics/",
+            views.analytics,
+            name="ecabinet_sessions_analytics",
+        ),
+        path(
+            "polls/<int:poll_id>/receipt/",
+            views.receipt,
+            name="ecabinet_poll_receipt",
+        ),
+    ]

@@ -56,7 +56,7 @@ def delete_workflow(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cabinet", "0006_session_workflows"),
+        ("cabinet", "0008_voting"),
         ("wagtailcore", "0098_apitoken"),
         ("wagtaildocs", "0014_alter_document_file_size"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

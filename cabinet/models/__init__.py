@@ -24,6 +24,18 @@ from cabinet.models.sessions import (
     SessionPage,
     SessionVisit,
 )
+from cabinet.models.voting import (
+    Attendance,
+    Choice,
+    ItemRecord,
+    Minutes,
+    Poll,
+    Presence,
+    SessionRecord,
+    SpeakRequest,
+    Vote,
+    VoteEntry,
+)
 
 __all__ = [
     "ResolutionAttachment",
@@ -31,6 +43,16 @@ __all__ = [
     "ResolutionNumber",
     "ResolutionPage",
     "SignResolutionTask",
+    "Attendance",
+    "Choice",
+    "ItemRecord",
+    "Minutes",
+    "Poll",
+    "Presence",
+    "SessionRecord",
+    "SpeakRequest",
+    "Vote",
+    "VoteEntry",
     "AgendaItemPage",
     "DossierPage",
     "ItemPosition",

@@ -1,0 +1,1 @@
+"""Running a session (workflow 4): attendance, quorum, speakers, votes, minutes."""

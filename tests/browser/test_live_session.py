@@ -1,0 +1,174 @@
+"""Workflow 4 in a real browser, on the seed's first session: the secretariat records
+21 members in the room and 4 remote, opens the session and a vote; 25 members sign in
+with real one-time codes and vote in favour (four of them remotely from a phone); the
+chair sees the live tally reach 25, closes the vote and the session; the minutes PDF
+carries the result."""
+
+import subprocess
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cabinet.models import (
+    AgendaItemPage,
+    HomePage,
+    Poll,
+    SessionIndexPage,
+    SessionPage,
+    Vote,
+)
+from cabinet.sessions.selectors import members
+from cabinet.sessions.services import session_composition_default
+from cabinet.voting.chain import verify_chain
+from tests.browser.conftest import screenshot
+from tests.conftest import DEMO_PASSWORD
+from tests.utils import totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def sign_in(browser, live_server, username, *, phone=False):
+    options = (
+        {
+            "viewport": {"width": 390, "height": 844},
+            "is_mobile": True,
+            "has_touch": True,
+        }
+        if phone
+        else {"viewport": {"width": 1280, "height": 900}}
+    )
+    context = browser.new_context(locale="en-US", **options)
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    device = TOTPDevice.objects.get(user__username=username)
+    page.fill("input[name=otp_token]", totp_code(device.key))
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    return page, device
+
+
+@pytest.fixture
+def first_session(demo_transactional):
+    home = HomePage.objects.get()
+    index = SessionIndexPage(title="Phiên họp Chính phủ", slug="phien-hop")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    session = SessionPage(
+        title="Phiên họp Chính phủ thường kỳ tháng 6 năm 2019",
+        slug="phien-hop-thuong-ky-thang-6-2019",
+        starts_at=datetime(2019, 6, 24, 8, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+        chair=members().get(username="tv01"),
+    )
+    index.add_child(instance=session)
+    session.save_revision().publish()
+    session_composition_default(session=session)
+    item = AgendaItemPage(
+        title="Dự thảo Nghị quyết phiên họp Chính phủ thường kỳ",
+        slug="nghi-quyet",
+        vote_expected=True,
+        planned_minutes=15,
+    )
+    session.add_child(instance=item)
+    item.save_revision().publish()
+    return session, item
+
+
+def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_path):
+    session, item = first_session
+    console_url = f"{live_server.url}/admin/sessions/{session.pk}/run/"
+    everyone = list(members())
+
+    # 1. The secretariat records attendance: 21 in the room, 4 remote, 2 absent.
+    secretary, _device = sign_in(browser, live_server, "chuyenvien")
+    secretary.goto(console_url)
+    participants = {p.user_id: p for p in session.participants.all()}
+    for index, member in enumerate(everyone):
+        value = "in_room" if index < 21 else "remote" if index < 25 else "absent"
+        secretary.select_option(f"#presence-{participants[member.pk].pk}", value)
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Save attendance").click()
+    assert secretary.get_by_text("Attendance saved (27 changes).").is_visible()
+    assert secretary.get_by_text("25 of 27 members take part (18 needed)").is_visible()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Open the session").click()
+    assert secretary.get_by_text("The session is open.").is_visible()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Take up").click()
+    secretary.get_by_label("Question put to the vote").fill(
+        "Thông qua Nghị quyết phiên họp Chính phủ thường kỳ tháng 6"
+    )
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Open the vote").click()
+    assert secretary.get_by_text("The vote is open.").is_visible()
+    screenshot(secretary, "live-1-console-vote-open")
+    poll = Poll.objects.get()
+
+    # 2. 25 members vote in favour with real codes; four remote on a phone.
+    for index, member in enumerate(everyone[:25]):
+        remote = index >= 21
+        page, device = sign_in(browser, live_server, member.username, phone=remote)
+        url = f"{live_server.url}/admin/sessions/{session.pk}/live/"
+        page.goto(url + ("?remote=1" if remote else ""))
+        form = page.locator("#vote-form")
+        form.wait_for(state="visible")
+        form.get_by_label("In favour").check()
+        # the sign-in used this step's code; the authenticator's next code confirms
+        form.locator("#vote-code").fill(totp_code(device.key, offset_seconds=30))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Confirm my vote").click()
+        receipt = Vote.objects.get(poll=poll, member=member).receipt
+        assert page.get_by_text(f"Receipt: {receipt}").is_visible()
+        if index in (0, 24):
+            screenshot(page, f"live-2-member-voted-{'phone' if remote else 'desk'}")
+            if remote:
+                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.context.close()
+    assert Vote.objects.filter(poll=poll, choice="for").count() == 25
+    assert Vote.objects.filter(poll=poll, remote=True).count() == 4
+
+    # 3. The chair's console shows the live tally, then closes the vote and session.
+    secretary.goto(console_url)
+    tally = secretary.locator("#tally")
+    tally.filter(has_text="In favour: 25").wait_for(timeout=10_000)
+    assert "voted: 25/27" in tally.inner_text()
+    projector = secretary.context.new_page()
+    projector.goto(f"{live_server.url}/admin/sessions/{session.pk}/projector/")
+    assert projector.locator("#n-for").inner_text() == "25"
+    screenshot(projector, "live-3-projector")
+    projector.close()
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Close the vote").click()
+    assert secretary.get_by_text(
+        "25 in favour, 0 against, 0 abstaining of 27 members: adopted"
+    ).first.is_visible()
+    secretary.once("dialog", lambda dialog: dialog.accept())
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Close the session").click()
+    assert secretary.get_by_text("The session is closed.").is_visible()
+    assert verify_chain(Poll.objects.get(pk=poll.pk)).ok
+
+    # 4. Minutes: the draft from the record, finalised, as a PDF.
+    secretary.goto(f"{live_server.url}/admin/sessions/{session.pk}/minutes/")
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Generate the draft minutes").click()
+    secretary.once("dialog", lambda dialog: dialog.accept())
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Finalise the minutes").click()
+    assert secretary.get_by_text("The minutes are final.").is_visible()
+    screenshot(secretary, "live-4-minutes")
+    response = secretary.request.get(
+        f"{live_server.url}/admin/sessions/{session.pk}/minutes.pdf"
+    )
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "bien-ban.pdf"
+    pdf.write_bytes(response.body())
+    text = " ".join(
+        subprocess.check_output(["pdftotext", str(pdf), "-"], text=True).split()
+    )
+    assert "25 tán thành, 0 không tán thành, 0 không biểu quyết" in text
+    assert "dự tại phòng họp: 21; dự trực tuyến: 4" in text
+    secretary.context.close()  # stop its polling before the database goes away
