@@ -325,3 +325,8 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 # Functions listing what is overdue, for the daily staff digest (ballots add theirs).
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
+
+# --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
+# The end of an approval workflow issues a ballot; other pages are published as usual.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cabinet.ballots.workflow.finish_workflow"
+NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]
