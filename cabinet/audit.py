@@ -32,6 +32,34 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Authenticator reset"),
         _("Authenticator reset by an administrator"),
     ),
+    "ecabinet.document_upload": (_("Document uploaded"), _("Document uploaded")),
+    "ecabinet.document_replace": (
+        _("Document replaced"),
+        _("A new version of the document was uploaded"),
+    ),
+    "ecabinet.document_approve": (
+        _("Document approved"),
+        _("Document version approved for members"),
+    ),
+    "ecabinet.document_open_confidential": (
+        _("Confidential document opened"),
+        _("Confidential document opened"),
+    ),
+    "ecabinet.session_composition": (
+        _("Composition changed"),
+        _("The session's composition was changed"),
+    ),
+    "ecabinet.session_issue": (
+        _("Session issued"),
+        _("The programme was approved and the session issued"),
+    ),
+    "ecabinet.position_set": (
+        _("Position marked"),
+        _("A member marked their position on an item"),
+    ),
+    "ecabinet.annotation_create": (_("Note written"), _("Note written")),
+    "ecabinet.annotation_update": (_("Note changed"), _("Note changed")),
+    "ecabinet.annotation_delete": (_("Note deleted"), _("Note deleted")),
     # --- opinion ballots (cabinet/ballots) ---
     "ecabinet.ballot_issued": (_("Ballot issued"), _("Ballot issued to the members")),
     "ecabinet.ballot_answered": (_("Ballot answered"), _("A member answered")),

@@ -228,6 +228,11 @@ def ballot_urls():
             name="ecabinet_ballot_answer",
         ),
         path(
+            "ballots/<int:ballot_id>/documents/",
+            views.ballot_document_upload_view,
+            name="ecabinet_ballot_document_upload",
+        ),
+        path(
             "ballots/<int:ballot_id>/submit/",
             views.ballot_submit_view,
             name="ecabinet_ballot_submit",

@@ -26,6 +26,33 @@ class OTPCodeField(forms.CharField):
         super().__init__(max_length=12, **kwargs)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class DocumentUploadForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=255)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, Word (DOCX) or Excel (XLSX)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx"}),
+    )
+
+
 class OTPApprovalForm(TaskStateCommentForm):
     """Wagtail's approval modal for the Office leadership's step."""
 
@@ -50,6 +77,11 @@ class AnswerForm(forms.Form):
         help_text=_("Required when you choose Other opinion."),
     )
     otp_code = OTPCodeField(required=False)
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Optional: PDF, Word (DOCX) or Excel (XLSX), at most 5 files."),
+    )
 
     def __init__(self, *args, questions=(), initial_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,9 +101,7 @@ class AnswerForm(forms.Form):
         return [self[f"q{q.pk}"] for q in self.questions]
 
     def choices(self) -> dict[int, str]:
-        return {
-            q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions
-        }
+        return {q.pk: self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
 class WithdrawForm(forms.Form):

@@ -51,9 +51,7 @@ class BallotPermissionPolicy(BasePermissionPolicy):
 
     def user_has_permission(self, user, action) -> bool:
         if action == "view":
-            return self.user_follows_ballots(user) or bool(
-                self.reading_member_id(user)
-            )
+            return self.user_follows_ballots(user) or bool(self.reading_member_id(user))
         if action == "answer":
             return cabinet_policy.user_has_permission(user, Action.ANSWER_BALLOT)
         if action == "follow":
@@ -68,9 +66,7 @@ class BallotPermissionPolicy(BasePermissionPolicy):
         if action == "view" and self.user_follows_ballots(user):
             return True
         if action in ("view", "answer"):
-            member_id = (
-                user.pk if action == "answer" else self.reading_member_id(user)
-            )
+            member_id = user.pk if action == "answer" else self.reading_member_id(user)
             return (
                 instance.issued_at is not None
                 and instance.recipients.filter(member_id=member_id).exists()

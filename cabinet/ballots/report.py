@@ -150,7 +150,9 @@ def _build(ballot: BallotPage, regular: str, bold: str) -> bytes:
 
     story.append(_p(_("Answers of the members"), h2))
     header = [_p("#", small), _p(_("Member"), small)]
-    header += [_p(_("Question %(n)s") % {"n": i}, small) for i in range(1, len(questions) + 1)]
+    header += [
+        _p(_("Question %(n)s") % {"n": i}, small) for i in range(1, len(questions) + 1)
+    ]
     header += [_p(_("Comment"), small), _p(_("Answered"), small)]
     member_rows = [header]
     for i, row in enumerate(rows, start=1):

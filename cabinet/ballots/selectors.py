@@ -183,7 +183,9 @@ def ballot_board(*, ballot: BallotPage) -> list[BoardRow]:
     )
     answers = {
         a.member_id: a
-        for a in BallotAnswer.objects.filter(ballot=ballot).prefetch_related("choices")
+        for a in BallotAnswer.objects.filter(ballot=ballot).prefetch_related(
+            "choices", "attachments"
+        )
     }
     overdue = ballot.issued_at is not None and ballot.deadline_passed
     rows = []
@@ -214,7 +216,7 @@ def ballot_history(*, ballot: BallotPage) -> list[dict]:
         {
             "at": e.timestamp,
             "user": e.user_display_name,
-            "action": e.format_message(),
+            "action": e.message,
             "comment": e.comment or "",
         }
         for e in PageLogEntry.objects.filter(page=ballot)
@@ -247,9 +249,9 @@ def ballots_for_user(user) -> QuerySet[BallotPage]:
     member_id = ballot_policy.reading_member_id(user)
     if member_id is None:
         return qs.none()
-    return qs.filter(
-        issued_at__isnull=False, recipients__member_id=member_id
-    ).order_by("-issued_at", "-pk")
+    return qs.filter(issued_at__isnull=False, recipients__member_id=member_id).order_by(
+        "-issued_at", "-pk"
+    )
 
 
 def overdue_ballots() -> list[dict]:

@@ -165,17 +165,20 @@ def _refuse_past_deadline(ballot: BallotPage) -> None:
 def ballot_issue(
     *, ballot: BallotPage, user, request=None, announce: bool = True
 ) -> BallotPage:
-    """Publish the approved revision and send the ballot to every Government member.
+    """Send the approved ballot to every Government member.
 
-    Called at the end of the approval workflow. ``announce=False`` (demo data only)
-    skips the messages and reminders.
+    Called at the end of the approval workflow, once ``cabinet.workflows`` published
+    the approved revision. The draft documents' pending versions are approved for the
+    members with it. ``announce=False`` (demo data only) skips messages and reminders.
     """
+    from documents.services import versions_approve
+
     cabinet_policy.check(user, Action.ISSUE_BALLOT)
     User = get_user_model()
     with transaction.atomic():
-        revision = ballot.get_latest_revision()
-        revision.publish(user=user, skip_permission_checks=True)
         ballot = BallotPage.objects.select_for_update().get(pk=ballot.pk)
+        if not ballot.live:
+            raise ValidationError(_("Only an approved ballot can be issued."))
         if ballot.issued_at is not None:
             return ballot
         members = list(
@@ -199,6 +202,7 @@ def ballot_issue(
             for m in members
         )
         now = timezone.now()
+        versions_approve(page=ballot, user=user, request=request)
         BallotPage.objects.filter(pk=ballot.pk).update(
             issued_at=now, issued_by=user, member_count=len(members)
         )
@@ -263,9 +267,9 @@ def _refusal(ballot: BallotPage, now=None) -> str:
             "longer accepted."
         ) % {"deadline": _local(ballot.deadline)}
     if ballot.closed_at:
-        return _(
-            "This ballot closed on %(when)s: answers are no longer accepted."
-        ) % {"when": _local(ballot.closed_at)}
+        return _("This ballot closed on %(when)s: answers are no longer accepted.") % {
+            "when": _local(ballot.closed_at)
+        }
     return ""
 
 
@@ -323,20 +327,45 @@ def ballot_answer(
     refusal = answer_refusal(ballot=ballot, user=user)
     if refusal:
         raise ValidationError(refusal)
+    uploads = list(attachments)
+    _check_attachments(uploads)
     otp_confirm(user=user, code=code, purpose=Purpose.ANSWER, request=request)
     return answer_record(
         user=user,
         ballot=ballot,
         choices=cleaned,
         comment=comment,
-        attachments=attachments,
+        attachments=uploads,
         request=request,
     )
 
 
+MAX_ATTACHMENTS = 5
+
+
+def _check_attachments(uploads: list) -> None:
+    """Refuse a bad file before the code is used: PDF, DOCX or XLSX only."""
+    from documents.validation import upload_detect
+
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("Attach at most %(n)s files to an answer.") % {"n": MAX_ATTACHMENTS}
+        )
+    for upload in uploads:
+        upload.seek(0)
+        upload_detect(name=nfc(upload.name), data=upload.read())
+        upload.seek(0)
+
+
 def canonical_content(
-    *, ballot: BallotPage, user, version: int, choices: Mapping[int, str], comment: str,
-    attachments: list[dict], confirmed_at,
+    *,
+    ballot: BallotPage,
+    user,
+    version: int,
+    choices: Mapping[int, str],
+    comment: str,
+    attachments: list[dict],
+    confirmed_at,
 ) -> dict:
     texts = dict(ballot.questions.values_list("pk", "text"))
     return {
@@ -398,20 +427,37 @@ def answer_record(
             try:
                 with transaction.atomic():
                     answer = BallotAnswer.objects.create(
-                        ballot=ballot, member=user, version=1, comment=comment,
-                        receipt="", answered_at=now, updated_at=now,
+                        ballot=ballot,
+                        member=user,
+                        version=1,
+                        comment=comment,
+                        receipt="",
+                        answered_at=now,
+                        updated_at=now,
                     )
             except IntegrityError:
                 raise ValidationError(already) from None
         else:
             answer.version += 1
+        _attach(
+            answer=answer,
+            user=user,
+            ballot=ballot,
+            uploads=attachments,
+            request=request,
+        )
         attachment_data = [
-            {"name": getattr(a, "title", str(a)), "sha256": getattr(a, "sha256", "")}
-            for a in attachments
+            {"title": d.title, "sha256": d.latest_version.sha256}
+            for d in answer.attachments.order_by("pk")
         ]
         content = canonical_content(
-            ballot=ballot, user=user, version=answer.version, choices=choices,
-            comment=comment, attachments=attachment_data, confirmed_at=now,
+            ballot=ballot,
+            user=user,
+            version=answer.version,
+            choices=choices,
+            comment=comment,
+            attachments=attachment_data,
+            confirmed_at=now,
         )
         answer.receipt = receipt_of(content)
         answer.comment = comment
@@ -446,6 +492,25 @@ def answer_record(
         if ballot_should_close(ballot=ballot) == "decided":
             ballot_close(ballot=ballot, reason="decided")
     return answer
+
+
+def _attach(*, answer, user, ballot, uploads, request) -> None:
+    """Store the member's files as confidential documents of the ballot, readable by
+    the member and the staff who follow the ballot."""
+    from documents.classification import Classification
+    from documents.services import document_upload
+
+    for upload in uploads:
+        document = document_upload(
+            user=user,
+            page=ballot,
+            title=nfc(upload.name).rsplit("/", 1)[-1],
+            upload=upload,
+            classification=Classification.CONFIDENTIAL,
+            named_readers=[user.pk, *ballot_staff(ballot=ballot)],
+            request=request,
+        )
+        answer.attachments.add(document)
 
 
 # --- follow-up -------------------------------------------------------------------------

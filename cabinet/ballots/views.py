@@ -20,7 +20,12 @@ from django.views.decorators.http import require_POST
 from wagtail.admin import messages
 
 from cabinet.ballots import services
-from cabinet.ballots.forms import AnswerForm, ReviewForm, WithdrawForm
+from cabinet.ballots.forms import (
+    AnswerForm,
+    DocumentUploadForm,
+    ReviewForm,
+    WithdrawForm,
+)
 from cabinet.ballots.permissions import ballot_policy
 from cabinet.ballots.selectors import (
     ballot_board,
@@ -48,14 +53,53 @@ def serve_private(request, ballot):
 
 
 def documents_of(ballot, user):
-    """The draft documents of the ballot that ``user`` may read (the dossier)."""
-    try:
-        from documents.selectors import documents_for_page
-    except ImportError:
-        return []
+    """The draft documents of the ballot that ``user`` may read (the dossier), without
+    the files members attached to their answers."""
+    from documents.permissions import readable_documents
+
     if not ballot.pk:
         return []
-    return list(documents_for_page(page=ballot, user=user))
+    attached = BallotAnswer.attachments.through.objects.filter(
+        ballotanswer__ballot=ballot
+    ).values("document")
+    return list(
+        readable_documents(user, [ballot])
+        .exclude(pk__in=attached)
+        .prefetch_related("versions")
+    )
+
+
+def attachments_of(answer, user):
+    from documents.permissions import user_can_read_document
+
+    if answer is None:
+        return []
+    return [d for d in answer.attachments.all() if user_can_read_document(user, d)]
+
+
+@require_POST
+def ballot_document_upload_view(request, ballot_id: int):
+    from documents.services import document_upload
+
+    ballot = _ballot_for(request, ballot_id, "follow")
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Give the document a title and choose a file."))
+        return redirect(ballot.get_admin_url())
+    try:
+        document_upload(
+            user=request.user,
+            page=ballot,
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"],
+            ministry=ballot.presenting_ministry,
+            request=request,
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, _("The document is attached to the ballot."))
+    return redirect(ballot.get_admin_url())
 
 
 def _ballot_for(request, ballot_id: int, action: str = "view") -> BallotPage:
@@ -129,7 +173,11 @@ def _detail_context(request, ballot, *, answer_form=None, review_form=None):
     can_answer = ballot_policy.user_has_permission_for_instance(user, "answer", ballot)
     refusal = services.answer_refusal(ballot=ballot, user=user) if can_answer else ""
     if can_answer and not refusal and answer_form is None:
-        initial = {c.question_id: c.choice for c in my_answer.choices.all()} if my_answer else {}
+        initial = (
+            {c.question_id: c.choice for c in my_answer.choices.all()}
+            if my_answer
+            else {}
+        )
         answer_form = AnswerForm(
             questions=ballot.questions.all(),
             initial_choices=initial,
@@ -159,6 +207,10 @@ def _detail_context(request, ballot, *, answer_form=None, review_form=None):
             for q in ballot.questions.all()
         ],
         "documents": documents_of(ballot, user),
+        "my_attachments": attachments_of(my_answer, user),
+        "upload_form": DocumentUploadForm()
+        if follows and ballot.user_can_upload_documents(user)
+        else None,
         "tally": ballot_tally(ballot=ballot) if ballot.issued_at else None,
         "my_answer": my_answer,
         "versions": versions,
@@ -199,7 +251,7 @@ def _close_if_due(ballot):
 @require_POST
 def ballot_answer_view(request, ballot_id: int):
     ballot = _ballot_for(request, ballot_id)
-    form = AnswerForm(request.POST, questions=ballot.questions.all())
+    form = AnswerForm(request.POST, request.FILES, questions=ballot.questions.all())
     if form.is_valid():
         try:
             answer = services.ballot_answer(
@@ -208,6 +260,7 @@ def ballot_answer_view(request, ballot_id: int):
                 choices=form.choices(),
                 comment=form.cleaned_data["comment"],
                 code=form.cleaned_data["otp_code"],
+                attachments=form.cleaned_data["attachments"],
                 request=request,
             )
         except (OTPError, ValidationError, PermissionDenied) as error:
@@ -215,10 +268,7 @@ def ballot_answer_view(request, ballot_id: int):
         else:
             messages.success(
                 request,
-                _(
-                    "Your answer is recorded (version %(version)s). Receipt: "
-                    "%(receipt)s"
-                )
+                _("Your answer is recorded (version %(version)s). Receipt: %(receipt)s")
                 % {"version": answer.version, "receipt": answer.receipt},
             )
             return redirect(ballot.get_admin_url())

@@ -1,5 +1,7 @@
-"""Where Wagtail's workflow meets the ballot: the end of the workflow issues it, and
-the Office leadership's step takes a one-time code in Wagtail's own action form."""
+"""The Office leadership's step takes a one-time code in Wagtail's own action form.
+
+(The end of the workflow issues the ballot through ``cabinet.workflows`` and
+``BallotPage.workflow_finished``.)"""
 
 from __future__ import annotations
 
@@ -8,23 +10,8 @@ from urllib.parse import urlencode
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from wagtail.workflows import publish_workflow_state
 
 from cabinet.otp import OTPError, Purpose, otp_confirm
-
-
-def finish_workflow(workflow_state, user=None):
-    """``WAGTAIL_FINISH_WORKFLOW_ACTION``: a ballot is issued, anything else published
-    as Wagtail does by default."""
-    from cabinet.ballots.services import ballot_issue
-    from cabinet.models.ballots import BallotPage
-
-    obj = workflow_state.content_object
-    specific = getattr(obj, "specific", obj)
-    if isinstance(specific, BallotPage):
-        ballot_issue(ballot=specific, user=user)
-    else:
-        publish_workflow_state(workflow_state, user=user)
 
 
 def _refused_url(obj, message: str) -> str:
@@ -66,7 +53,9 @@ def otp_task_action(task, task_state, user, action_name, **kwargs):
         return None
     if action_name == "approve":
         try:
-            otp_confirm(user=user, code=kwargs.get("otp_code", ""), purpose=Purpose.APPROVE)
+            otp_confirm(
+                user=user, code=kwargs.get("otp_code", ""), purpose=Purpose.APPROVE
+            )
         except OTPError as error:
             return _refused_url(obj, error.message)
     with transaction.atomic():

@@ -19,8 +19,24 @@ from cabinet.models.notifications import (
     NotificationPreference,
     Urgency,
 )
+from cabinet.models.sessions import (
+    AgendaItemPage,
+    DossierPage,
+    ItemPosition,
+    Participant,
+    SessionIndexPage,
+    SessionPage,
+    SessionVisit,
+)
 
 __all__ = [
+    "AgendaItemPage",
+    "DossierPage",
+    "ItemPosition",
+    "Participant",
+    "SessionIndexPage",
+    "SessionPage",
+    "SessionVisit",
     "BallotAnswer",
     "BallotAnswerChoice",
     "BallotAnswerVersion",

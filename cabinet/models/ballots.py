@@ -29,6 +29,9 @@ from wagtail.search import index
 from cabinet.ballots.panels import BallotSummaryPanel
 
 
+BALLOT_WORKFLOW = "Phát hành phiếu lấy ý kiến"
+
+
 class Choice(models.TextChoices):
     AGREE = "agree", _("Agree")
     DISAGREE = "disagree", _("Disagree")
@@ -172,6 +175,36 @@ class BallotPage(Page):
     def deadline_passed(self) -> bool:
         return timezone.now() >= self.deadline
 
+    # --- the page protocols of cabinet.workflows and documents.permissions ---
+
+    def get_workflow(self):
+        from cabinet.workflows import workflow_named
+
+        return workflow_named(BALLOT_WORKFLOW)
+
+    def workflow_finished(self, *, user):
+        """The Office leadership's approval ends the workflow: issue the ballot."""
+        from cabinet.ballots.services import ballot_issue
+
+        ballot_issue(ballot=self, user=user)
+
+    def user_can_upload_documents(self, user) -> bool:
+        """Drafting staff attach the draft documents before issue; a member polled
+        attaches files to their answer while the ballot is open."""
+        from cabinet.ballots.permissions import ballot_policy
+        from cabinet.permissions import Action, cabinet_policy
+
+        if self.issued_at is None:
+            return cabinet_policy.user_has_permission(user, Action.DRAFT)
+        return self.is_open and ballot_policy.user_has_permission_for_instance(
+            user, "answer", self
+        )
+
+    def user_can_read_documents(self, user) -> bool:
+        from cabinet.ballots.permissions import ballot_policy
+
+        return ballot_policy.user_has_permission_for_instance(user, "view", self)
+
     def permissions_for_user(self, user):
         from cabinet.ballots.permissions import BallotPagePermissionTester
 
@@ -262,6 +295,13 @@ class BallotAnswer(models.Model):
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     comment = models.TextField(_("comment"), blank=True)
     receipt = models.CharField(_("receipt"), max_length=64)
+    attachments = models.ManyToManyField(
+        "documents.Document",
+        verbose_name=_("attachments"),
+        blank=True,
+        related_name="+",
+        help_text=_("Files the member attached; confidential to them and the staff."),
+    )
     answered_at = models.DateTimeField(_("first answered"), default=timezone.now)
     updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
 

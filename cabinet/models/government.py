@@ -106,7 +106,7 @@ class HomePage(Page):
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types: list[str] = []
+    subpage_types = ["cabinet.SessionIndexPage"]
     max_count = 1
 
     class Meta:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 KINDS = (
     "ballot_issued",
     "invitation",
+    "programme_changed",
     "dossier_updated",
     "reminder",
     "overdue",

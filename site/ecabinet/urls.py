@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", cabinet_views.language_switch, name="set_language"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("dossier/", include("documents.urls")),
 ]
 
 if settings.DEBUG:

@@ -245,10 +245,13 @@ FILE_ENCRYPTION_KEYS = (
     else {}
 )
 FILE_ENCRYPTION_CURRENT_KEY_ID = env_str("FILE_ENCRYPTION_CURRENT_KEY_ID")
+DOCUMENT_MAX_UPLOAD_BYTES = env_int("DOCUMENT_MAX_UPLOAD_MB", 50) * 1024 * 1024
 DOSSIER_FILES_ROOT = Path(env_str("DOSSIER_FILES_ROOT") or MEDIA_ROOT / "dossiers")
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "e-Cabinet"
+# Publish, then the page's own domain step (cabinet/workflows.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cabinet.workflows.workflow_finish"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
@@ -327,6 +330,4 @@ NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
 
 # --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
-# The end of an approval workflow issues a ballot; other pages are published as usual.
-WAGTAIL_FINISH_WORKFLOW_ACTION = "cabinet.ballots.workflow.finish_workflow"
 NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]
