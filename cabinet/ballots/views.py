@@ -264,7 +264,8 @@ def ballot_answer_view(request, ballot_id: int):
                 request=request,
             )
         except (OTPError, ValidationError, PermissionDenied) as error:
-            form.add_error(None, _messages_of(error))
+            error_text = _messages_of(error)
+            form.add_error(None, error_text)
         else:
             messages.success(
                 request,
@@ -272,8 +273,12 @@ def ballot_answer_view(request, ballot_id: int):
                 % {"version": answer.version, "receipt": answer.receipt},
             )
             return redirect(ballot.get_admin_url())
+    else:
+        error_text = " ".join(" ".join(e) for e in form.errors.values())
     ballot.refresh_from_db()
     context = _detail_context(request, ballot, answer_form=form)
+    if context["answer_form"] is None:
+        context["answer_error"] = error_text
     return TemplateResponse(request, "cabinet/ballots/detail.html", context, status=400)
 
 
