@@ -170,7 +170,7 @@ def _build(ballot: BallotPage, regular: str, bold: str) -> bytes:
         cells.append(_p(_when(answer.updated_at) if answer else "", small))
         member_rows.append(cells)
     question_width = min(22, 66 // max(1, len(questions))) * mm
-    widths = [8 * mm, 48 * mm] + [question_width] * len(questions)
+    widths = [10 * mm, 48 * mm] + [question_width] * len(questions)
     widths += [170 * mm - sum(widths) - 22 * mm, 22 * mm]
     members_table = Table(member_rows, colWidths=widths, repeatRows=1)
     members_table.setStyle(_grid())
