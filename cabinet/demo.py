@@ -310,6 +310,9 @@ def demo_seed(*, password: str) -> dict[str, int]:
                 user=result.person.user, name="demo", defaults={"confirmed": True}
             )
         home_page_ensure()
+        from cabinet.demo_ballots import demo_ballots_seed  # opinion ballots
+
+        demo_ballots_seed()
     return {
         "ministries": len(ministries),
         "users": User.objects.filter(username__in=users).count(),

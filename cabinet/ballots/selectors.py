@@ -144,7 +144,11 @@ def ballot_should_close(*, ballot: BallotPage, now: datetime | None = None) -> s
     now = now or timezone.now()
     if now >= ballot.deadline:
         return "deadline"
-    if ballot.close_rule == CloseRule.DECIDED and ballot_tally(ballot=ballot).decided:
+    if (
+        ballot.close_rule == CloseRule.DECIDED
+        and not ballot.allow_change  # changes keep any result open until the deadline
+        and ballot_tally(ballot=ballot).decided
+    ):
         return "decided"
     return ""
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -59,6 +61,19 @@ from cabinet.roles import MEMBER, PRIME_MINISTER
 from cabinet.text import nfc
 
 LEGAL_BASIS = "Trên cơ sở kết quả biểu quyết của các Thành viên Chính phủ"
+
+# Demo data only (cabinet/demo_ballots.py): issue without messages and reminders, so
+# seeding a database never writes to the members' phones and mailboxes.
+_announce: ContextVar[bool] = ContextVar("ballot_announce", default=True)
+
+
+@contextmanager
+def quiet_issue():
+    token = _announce.set(False)
+    try:
+        yield
+    finally:
+        _announce.reset(token)
 CLOSE_TASK = "cabinet.ballots.tasks.ballot_close_due"
 
 
@@ -162,14 +177,13 @@ def _refuse_past_deadline(ballot: BallotPage) -> None:
 # --- issue -----------------------------------------------------------------------------
 
 
-def ballot_issue(
-    *, ballot: BallotPage, user, request=None, announce: bool = True
-) -> BallotPage:
+def ballot_issue(*, ballot: BallotPage, user, request=None) -> BallotPage:
     """Send the approved ballot to every Government member.
 
     Called at the end of the approval workflow, once ``cabinet.workflows`` published
     the approved revision. The draft documents' pending versions are approved for the
-    members with it. ``announce=False`` (demo data only) skips messages and reminders.
+    members with it. Under ``quiet_issue()`` (demo data only) no message or reminder
+    goes out.
     """
     from documents.services import versions_approve
 
@@ -224,7 +238,7 @@ def ballot_issue(
             next_run=ballot.deadline,
             repeats=1,
         )
-        if announce:
+        if _announce.get():
             url = ballot_absolute_url(ballot)
             notify(
                 recipients=members,
@@ -625,12 +639,21 @@ def ballot_close_due(*, ballot_id: int) -> str:
     return reason or "open"
 
 
+def _resolution_title(ballot_title: str) -> str:
+    """"Phiếu lấy ý kiến về Đề án X" leads to "Nghị quyết về Đề án X"."""
+    subject = nfc(ballot_title)
+    prefix = "phiếu lấy ý kiến về "
+    if subject.lower().startswith(prefix):
+        subject = subject[len(prefix) :]
+    return f"Nghị quyết về {subject}"
+
+
 def resolution_draft_from_ballot(*, ballot: BallotPage) -> ResolutionDraft:
     """The draft resolution a passed ballot leads to (signed in workflow 5)."""
     draft, created = ResolutionDraft.objects.get_or_create(
         source_ballot=ballot,
         defaults={
-            "title": nfc(f"Nghị quyết về {ballot.title[:1].lower()}{ballot.title[1:]}"),
+            "title": _resolution_title(ballot.title),
             "legal_basis": LEGAL_BASIS,
         },
     )

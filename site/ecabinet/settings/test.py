@@ -44,3 +44,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Static files come straight from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# The demo ballots cost ~2 s per demo Government; tests make the ballots they need.
+DEMO_BALLOTS = False
