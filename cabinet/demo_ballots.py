@@ -32,8 +32,17 @@ def demo_ballots_seed() -> dict[str, int]:
     index = BallotIndexPage.objects.first()
     if index is None or not getattr(settings, "DEMO_BALLOTS", True):
         return {"ballots": 0}
-    users = {u.username: u for u in User.objects.filter(username__regex=r"^(tv\d\d|chuyenvien|lanhdaovu|lanhdaovp)$")}
-    specialist, head, leader = users["chuyenvien"], users["lanhdaovu"], users["lanhdaovp"]
+    users = {
+        u.username: u
+        for u in User.objects.filter(
+            username__regex=r"^(tv\d\d|chuyenvien|lanhdaovu|lanhdaovp)$"
+        )
+    }
+    specialist, head, leader = (
+        users["chuyenvien"],
+        users["lanhdaovu"],
+        users["lanhdaovp"],
+    )
     members = [users[f"tv{n:02d}"] for n in range(1, 28)]
 
     def make(*, slug, title, matter, ministry, questions, allow_change, close_rule):
@@ -108,4 +117,6 @@ def demo_ballots_seed() -> dict[str, int]:
                 choices={question.pk: choice},
                 comment="Cần bổ sung nguồn lực thực hiện." if choice == "other" else "",
             )
-    return {"ballots": BallotPage.objects.filter(slug__in=[OPEN_SLUG, CLOSED_SLUG]).count()}
+    return {
+        "ballots": BallotPage.objects.filter(slug__in=[OPEN_SLUG, CLOSED_SLUG]).count()
+    }

@@ -47,7 +47,7 @@ class MultipleFileField(forms.FileField):
 class DocumentUploadForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
     file = forms.FileField(
-        label=_("File"),
+        label=_("Document file"),
         help_text=_("PDF, Word (DOCX) or Excel (XLSX)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx"}),
     )
@@ -61,7 +61,9 @@ class OTPApprovalForm(TaskStateCommentForm):
 
 class ReviewForm(forms.Form):
     comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Comment for the drafter"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     otp_code = OTPCodeField(required=False)
 
@@ -70,7 +72,7 @@ class AnswerForm(forms.Form):
     """One Agree / Disagree / Other opinion per question, a comment and the code."""
 
     comment = forms.CharField(
-        label=_("Comment"),
+        label=_("Your opinion"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),

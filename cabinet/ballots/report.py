@@ -11,6 +11,7 @@ import csv
 import io
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -28,7 +29,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from xml.sax.saxutils import escape
 
 from cabinet.ballots.selectors import ballot_board, ballot_tally
 from cabinet.models.ballots import BallotPage, Choice
@@ -153,7 +153,7 @@ def _build(ballot: BallotPage, regular: str, bold: str) -> bytes:
     header += [
         _p(_("Question %(n)s") % {"n": i}, small) for i in range(1, len(questions) + 1)
     ]
-    header += [_p(_("Comment"), small), _p(_("Answered"), small)]
+    header += [_p(_("Opinion"), small), _p(_("Answered"), small)]
     member_rows = [header]
     for i, row in enumerate(rows, start=1):
         answer = row.answer
@@ -226,7 +226,7 @@ def report_csv(*, ballot: BallotPage, language: str = "vi") -> bytes:
                 _("Position"),
                 _("Question"),
                 _("Answer"),
-                _("Comment"),
+                _("Opinion"),
                 _("Answered"),
                 _("Version"),
                 _("Receipt"),

@@ -74,6 +74,8 @@ def quiet_issue():
         yield
     finally:
         _announce.reset(token)
+
+
 CLOSE_TASK = "cabinet.ballots.tasks.ballot_close_due"
 
 
@@ -640,7 +642,7 @@ def ballot_close_due(*, ballot_id: int) -> str:
 
 
 def _resolution_title(ballot_title: str) -> str:
-    """"Phiếu lấy ý kiến về Đề án X" leads to "Nghị quyết về Đề án X"."""
+    """ "Phiếu lấy ý kiến về Đề án X" leads to "Nghị quyết về Đề án X"."""
     subject = nfc(ballot_title)
     prefix = "phiếu lấy ý kiến về "
     if subject.lower().startswith(prefix):

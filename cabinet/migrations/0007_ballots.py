@@ -13,7 +13,6 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
-
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 STEPLEN = 4
 INDEX_SLUG = "phieu-lay-y-kien"
@@ -41,10 +40,7 @@ def _next_child_path(Page, parent):
         .values_list("path", flat=True)
         .first()
     )
-    if last is None:
-        number = 1
-    else:
-        number = int(last[-STEPLEN:], 36) + 1
+    number = 1 if last is None else int(last[-STEPLEN:], 36) + 1
     step = ""
     while number:
         number, digit = divmod(number, 36)
@@ -296,9 +292,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "version",
-                    models.PositiveSmallIntegerField(default=1, verbose_name="version"),
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="answer version"
+                    ),
                 ),
-                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("comment", models.TextField(blank=True, verbose_name="opinion")),
                 ("receipt", models.CharField(max_length=64, verbose_name="receipt")),
                 (
                     "answered_at",

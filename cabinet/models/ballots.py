@@ -28,7 +28,6 @@ from wagtail.search import index
 
 from cabinet.ballots.panels import BallotSummaryPanel
 
-
 BALLOT_WORKFLOW = "Phát hành phiếu lấy ý kiến"
 
 
@@ -149,7 +148,7 @@ class BallotPage(Page):
         verbose_name_plural = _("opinion ballots")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
+        DRAFT = "draft", _("Being drafted")
         OPEN = "open", _("Open for answers")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -280,6 +279,9 @@ class BallotRecipient(models.Model):
         verbose_name = _("member polled")
         verbose_name_plural = _("members polled")
 
+    def __str__(self) -> str:
+        return f"{self.ballot_id}/{self.member_id}"
+
 
 class BallotAnswer(models.Model):
     """A member's answer: the current version; earlier ones live in the history."""
@@ -292,8 +294,8 @@ class BallotAnswer(models.Model):
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    version = models.PositiveSmallIntegerField(_("version"), default=1)
-    comment = models.TextField(_("comment"), blank=True)
+    version = models.PositiveSmallIntegerField(_("answer version"), default=1)
+    comment = models.TextField(_("opinion"), blank=True)
     receipt = models.CharField(_("receipt"), max_length=64)
     attachments = models.ManyToManyField(
         "documents.Document",
@@ -337,6 +339,9 @@ class BallotAnswerChoice(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.choice
+
 
 class BallotAnswerVersion(models.Model):
     """Every version of an answer as confirmed, in canonical form, never edited."""
@@ -358,6 +363,9 @@ class BallotAnswerVersion(models.Model):
                 fields=["answer", "version"], name="ballot_answer_version_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} v{self.version}"
 
 
 class OTPApprovalTask(AbstractGroupApprovalTask):

@@ -75,9 +75,7 @@ def issue(ballot: BallotPage) -> BallotPage:
     ballot_review(user=user("lanhdaovu"), ballot=ballot, action="approve")
     ballot = BallotPage.objects.get(pk=ballot.pk)
     leader = user("lanhdaovp")
-    ballot_review(
-        user=leader, ballot=ballot, action="approve", code=code_for(leader)
-    )
+    ballot_review(user=leader, ballot=ballot, action="approve", code=code_for(leader))
     return BallotPage.objects.get(pk=ballot.pk)
 
 

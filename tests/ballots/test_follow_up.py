@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 def reminder_schedules(ballot):
     return {
         s.name.rsplit(":", 1)[1]: s
-        for s in Schedule.objects.filter(name__startswith=f"deadline:ballot:{ballot.pk}:")
+        for s in Schedule.objects.filter(
+            name__startswith=f"deadline:ballot:{ballot.pk}:"
+        )
     }
 
 
@@ -93,14 +95,19 @@ def test_members_and_assistants_do_not_see_the_board(issued_ballot, client):
         login_verified(client, user(username))
         response = client.get(f"/admin/ballots/{issued_ballot.pk}/board/")
         assert response.status_code == 302 and response["Location"] == "/admin/"
-        assert client.get(f"/admin/ballots/{issued_ballot.pk}/report.pdf").status_code == 302
+        assert (
+            client.get(f"/admin/ballots/{issued_ballot.pk}/report.pdf").status_code
+            == 302
+        )
 
 
 def test_overdue_members_are_flagged_warned_and_listed_for_the_digest(
     issued_ballot, client
 ):
     (question,) = issued_ballot.questions.all()
-    answer_record(user=user("tv03"), ballot=issued_ballot, choices={question.pk: "agree"})
+    answer_record(
+        user=user("tv03"), ballot=issued_ballot, choices={question.pk: "agree"}
+    )
     schedules = reminder_schedules(issued_ballot)
     BallotPage.objects.filter(pk=issued_ballot.pk).update(
         deadline=timezone.now() - timedelta(minutes=5)

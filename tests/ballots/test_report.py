@@ -50,7 +50,9 @@ def test_the_pdf_has_the_counts_the_threshold_and_every_member(answered, tmp_pat
     (ARTIFACTS / "ballot-report.pdf").write_bytes(data)  # to look at with pdftoppm
     flat = " ".join(pdf_text(data, tmp_path).split())
     assert "VĂN PHÒNG CHÍNH PHỦ" in flat
-    assert "Phiếu lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Đất đai" in flat
+    assert (
+        "Phiếu lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Đất đai" in flat
+    )
     for member in members():
         assert member.get_full_name() in flat, member.get_full_name()
     assert flat.count("Đề nghị cơ quan") == 7  # the comments (wrapped in cells)
@@ -76,7 +78,9 @@ def test_overdue_members_are_listed_after_the_deadline(answered, tmp_path):
         deadline=timezone.now() - timedelta(minutes=1)
     )
     ballot = BallotPage.objects.get(pk=answered.pk)
-    flat = " ".join(pdf_text(report_pdf(ballot=ballot, language="en"), tmp_path).split())
+    flat = " ".join(
+        pdf_text(report_pdf(ballot=ballot, language="en"), tmp_path).split()
+    )
     overdue = flat.split("Overdue (no answer by the deadline)")[-1]
     for member in members()[22:]:
         assert member.get_full_name() in overdue
@@ -86,7 +90,7 @@ def test_the_csv_has_one_row_per_member(answered):
     data = report_csv(ballot=answered, language="en")
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    header, body = rows[0], rows[1:]
+    body = rows[1:]
     assert len(body) == 27
     answers = [r[3] for r in body]
     assert (answers.count("Agree"), answers.count("Disagree")) == (15, 4)

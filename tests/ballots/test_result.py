@@ -102,7 +102,9 @@ def test_a_ballot_that_closes_when_decided_closes_at_the_14th_agreement(demo):
     )
     ballot = BallotPage.objects.get(pk=ballot.pk)
     assert ballot.status == "closed" and ballot.close_reason == "decided"
-    assert ballot.passed and ResolutionDraft.objects.filter(source_ballot=ballot).exists()
+    assert (
+        ballot.passed and ResolutionDraft.objects.filter(source_ballot=ballot).exists()
+    )
 
 
 def test_a_ballot_that_cannot_pass_any_more_closes_early_as_not_passed(demo):

@@ -4,9 +4,9 @@ a one-time code by the Office leadership, which issues it to every member."""
 import time
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
-from django.contrib.auth.models import AnonymousUser
 from django_q.models import Schedule
 from wagtail.models import Page, PageLogEntry, WorkflowState
 
@@ -66,7 +66,7 @@ def test_rejected_draft_goes_back_to_the_drafter_and_resubmits(demo):
     drafter, head, leader = user("chuyenvien"), user("lanhdaovu"), user("lanhdaovp")
     ballot_submit(user=drafter, ballot=ballot)
 
-    with pytest.raises(ValidationError, match="Say what must change|thay đổi"):
+    with pytest.raises(ValidationError, match="Say what must change|chỉnh sửa"):
         ballot_review(user=head, ballot=fresh(ballot), action="reject")
     ballot_review(
         user=head,

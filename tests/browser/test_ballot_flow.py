@@ -26,7 +26,9 @@ TITLE = "Phiếu lấy ý kiến về dự thảo Nghị định về quản lý
 
 
 def sign_in(browser, base_url, username):
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="vi-VN", viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.goto(base_url + "/admin/login/")
     page.fill("input[name=username]", username)
@@ -53,10 +55,15 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     drafter.fill("#id_questions-0-text", "Đồng ý thông qua dự thảo Nghị định?")
     deadline = timezone.localtime(timezone.now() + timedelta(days=2))
     drafter.fill("#id_deadline", deadline.strftime("%Y-%m-%d %H:%M"))
-    drafter.keyboard.press("Escape")
-    drafter.select_option("#id_presenting_ministry", label="Bộ Tài nguyên và Môi trường")
+    drafter.click("#id_title")  # closes the date picker, which would cover the footer
+    drafter.locator(".xdsoft_datetimepicker").first.wait_for(state="hidden")
+    drafter.select_option(
+        "#id_presenting_ministry", label="Bộ Tài nguyên và Môi trường"
+    )
     screenshot(drafter, "ballot-draft-editor")
-    drafter.locator("footer button.action-save, .footer button.action-save").first.click()
+    drafter.locator(
+        "footer button.action-save, .footer button.action-save"
+    ).first.click()
     drafter.wait_for_url("**/admin/pages/*/edit/**")
     ballot = BallotPage.objects.get(title=TITLE)
     drafter.goto(f"{base}/admin/ballots/{ballot.pk}/")
@@ -75,7 +82,10 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     # 3. The Office leadership approves with a real code: the ballot is issued.
     leader = sign_in(browser, base, "lanhdaovp")
     leader.goto(f"{base}/admin/ballots/{ballot.pk}/")
-    leader.fill("[data-review-form] input[name=otp_code]", code_for(User.objects.get(username="lanhdaovp")))
+    leader.fill(
+        "[data-review-form] input[name=otp_code]",
+        code_for(User.objects.get(username="lanhdaovp")),
+    )
     leader.fill("[data-review-form] textarea[name=comment]", "Đồng ý phát hành phiếu.")
     leader.locator("button[formaction$='/review/approve/']").click()
     leader.wait_for_load_state()
