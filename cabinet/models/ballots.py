@@ -204,6 +204,25 @@ class BallotPage(Page):
 
         return ballot_policy.user_has_permission_for_instance(user, "view", self)
 
+    # Set by the services, never by a revision: publishing an old revision must not
+    # un-issue, reopen or un-withdraw the ballot.
+    LIFECYCLE_FIELDS = (
+        "issued_at",
+        "issued_by_id",
+        "member_count",
+        "closed_at",
+        "close_reason",
+        "passed",
+        "withdrawn_at",
+        "withdraw_reason",
+    )
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        for name in self.LIFECYCLE_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
+
     def permissions_for_user(self, user):
         from cabinet.ballots.permissions import BallotPagePermissionTester
 

@@ -169,3 +169,10 @@ def test_wagtails_own_approve_action_needs_the_code(demo, client):
     time.sleep(1.1)  # django-otp throttles after a wrong code
     client.post(url, {"comment": "Đồng ý phát hành.", "otp_code": code_for(leader)})
     assert fresh(ballot).status == "open"
+
+
+def test_republishing_an_old_revision_does_not_reopen_the_draft(issued_ballot):
+    revision = issued_ballot.revisions.order_by("pk").first()
+    revision.publish(user=user("lanhdaovp"), skip_permission_checks=True)
+    ballot = fresh(issued_ballot)
+    assert ballot.status == "open" and ballot.member_count == 27

@@ -330,5 +330,6 @@ NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
 
 # --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
-DEMO_BALLOTS = True  # seed_demo adds an open and a closed ballot (cabinet/demo_ballots.py)
+# seed_demo adds an open and a closed ballot (cabinet/demo_ballots.py).
+DEMO_BALLOTS = True
 NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]
