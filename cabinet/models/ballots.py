@@ -217,6 +217,18 @@ class BallotPage(Page):
         "withdraw_reason",
     )
 
+    # A copy is a new draft: it starts its own workflow and polls its own members.
+    exclude_fields_in_copy = [
+        "issued_at",
+        "issued_by",
+        "member_count",
+        "closed_at",
+        "close_reason",
+        "passed",
+        "withdrawn_at",
+        "withdraw_reason",
+    ]
+
     def with_content_json(self, content):
         page = super().with_content_json(content)
         for name in self.LIFECYCLE_FIELDS:

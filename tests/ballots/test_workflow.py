@@ -11,7 +11,7 @@ from django_q.models import Schedule
 from wagtail.models import Page, PageLogEntry, WorkflowState
 
 from cabinet.ballots.services import ballot_review, ballot_submit
-from cabinet.models import BallotPage, BallotRecipient, Notification
+from cabinet.models import BallotPage, BallotRecipient, Delivery, Notification
 from cabinet.otp import OTPError
 from tests.ballots.conftest import code_for, draft_ballot, issue, user
 from tests.utils import login_verified
@@ -49,6 +49,10 @@ def test_draft_approved_twice_is_issued_to_all_27_members(demo):
     told = Notification.objects.filter(kind="ballot_issued", copy_of__isnull=True)
     assert told.count() == 27
     assert ballot.title in told.first().subject
+    channels = Delivery.objects.filter(notification__in=told).values_list(
+        "channel", flat=True
+    )
+    assert sorted(set(channels)) == ["email", "sms"] and len(channels) == 54
     names = set(Schedule.objects.values_list("name", flat=True))
     assert {
         f"deadline:ballot:{ballot.pk}:24h",
@@ -176,3 +180,12 @@ def test_republishing_an_old_revision_does_not_reopen_the_draft(issued_ballot):
     revision.publish(user=user("lanhdaovp"), skip_permission_checks=True)
     ballot = fresh(issued_ballot)
     assert ballot.status == "open" and ballot.member_count == 27
+
+
+def test_a_copy_of_an_issued_ballot_is_a_new_draft(issued_ballot):
+    copy = issued_ballot.copy(
+        update_attrs={"slug": "ban-sao", "title": "Bản sao"}, keep_live=False
+    )
+    copy = fresh(copy)
+    assert copy.status == "draft" and copy.member_count is None
+    assert copy.questions.count() == 1 and not copy.recipients.exists()
