@@ -54,21 +54,28 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     drafter.keyboard.type("Bộ Tài nguyên và Môi trường trình dự thảo Nghị định.")
     drafter.fill("#id_questions-0-text", "Đồng ý thông qua dự thảo Nghị định?")
     deadline = timezone.localtime(timezone.now() + timedelta(days=2))
-    drafter.fill("#id_deadline", deadline.strftime("%Y-%m-%d %H:%M"))
-    drafter.click("#id_title")  # closes the date picker, which would cover the footer
-    drafter.locator(".xdsoft_datetimepicker").first.wait_for(state="hidden")
+    # Typed into the field without focusing it: Wagtail's date picker would open and,
+    # depending on timing, stay over the footer's buttons.
+    drafter.locator("#id_deadline").evaluate(
+        "(el, value) => { el.value = value;"
+        " el.dispatchEvent(new Event('change', {bubbles: true})); }",
+        deadline.strftime("%Y-%m-%d %H:%M"),
+    )
     drafter.select_option(
         "#id_presenting_ministry", label="Bộ Tài nguyên và Môi trường"
     )
     screenshot(drafter, "ballot-draft-editor")
+    # Wagtail 8 autosaves the new page as a draft while the specialist types; saving
+    # while that request is in flight would post the create form a second time.
+    drafter.wait_for_load_state("networkidle")
     drafter.locator(
         "footer button.action-save, .footer button.action-save"
     ).first.click()
     drafter.wait_for_url("**/admin/pages/*/edit/**")
     ballot = BallotPage.objects.get(title=TITLE)
     drafter.goto(f"{base}/admin/ballots/{ballot.pk}/")
-    drafter.locator(f"form[action$='/ballots/{ballot.pk}/submit/'] button").click()
-    drafter.wait_for_load_state()
+    with drafter.expect_navigation():
+        drafter.locator(f"form[action$='/ballots/{ballot.pk}/submit/'] button").click()
     assert ballot.current_workflow_state is not None
 
     # 2. The department head approves on the ballot's review page.
@@ -76,8 +83,8 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     head.goto(f"{base}/admin/ballots/{ballot.pk}/")
     assert head.locator("[data-review]").is_visible()
     screenshot(head, "ballot-review-department-head")
-    head.locator("button[formaction$='/review/approve/']").click()
-    head.wait_for_load_state()
+    with head.expect_navigation():
+        head.locator("button[formaction$='/review/approve/']").click()
 
     # 3. The Office leadership approves with a real code: the ballot is issued.
     leader = sign_in(browser, base, "lanhdaovp")
@@ -87,8 +94,11 @@ def test_draft_approve_twice_issue_answer_board_and_report(
         code_for(User.objects.get(username="lanhdaovp")),
     )
     leader.fill("[data-review-form] textarea[name=comment]", "Đồng ý phát hành phiếu.")
-    leader.locator("button[formaction$='/review/approve/']").click()
-    leader.wait_for_load_state()
+    with leader.expect_navigation():
+        leader.locator("button[formaction$='/review/approve/']").click()
+    screenshot(leader, "ballot-issued")
+    errors = leader.locator("[data-review-error]")
+    assert errors.count() == 0, errors.first.inner_text()
     assert leader.locator("[data-ballot]").get_attribute("data-status") == "open"
     ballot.refresh_from_db()
     assert ballot.member_count == 27
@@ -109,8 +119,8 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     phone.fill("textarea[name=comment]", "Đề nghị Bộ tiếp thu ý kiến thẩm định.")
     phone.fill("[data-answer-form] input[name=otp_code]", code_for(member))
     screenshot(phone, "ballot-answer-phone")
-    phone.locator("[data-answer-form] button[type=submit]").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.locator("[data-answer-form] button[type=submit]").click()
     receipt = phone.locator("[data-receipt-hash]").inner_text()
     answer = BallotAnswer.objects.get(ballot=ballot, member=member)
     assert receipt == answer.receipt
