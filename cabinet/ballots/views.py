@@ -226,6 +226,10 @@ def _detail_context(request, ballot, *, answer_form=None, review_form=None):
         "workflow_state": ballot.current_workflow_state,
         "can_submit": follows
         and ballot.status == BallotPage.Status.DRAFT
+        and (
+            ballot.current_workflow_state is None
+            or ballot.current_workflow_state.status == "needs_changes"
+        )
         and ballot.permissions_for_user(user).can_submit_for_moderation(),
     }
 

@@ -189,3 +189,27 @@ def test_a_copy_of_an_issued_ballot_is_a_new_draft(issued_ballot):
     copy = fresh(copy)
     assert copy.status == "draft" and copy.member_count is None
     assert copy.questions.count() == 1 and not copy.recipients.exists()
+
+
+def test_reject_and_resubmit_on_the_ballot_pages(demo, client):
+    ballot = draft_ballot()
+    login_verified(client, user("chuyenvien"))
+    url = f"/admin/ballots/{ballot.pk}/"
+    assert f'action="{url}submit/"' in client.get(url).content.decode()
+    client.post(url + "submit/")
+    assert f'action="{url}submit/"' not in client.get(url).content.decode()
+
+    login_verified(client, user("lanhdaovu"))
+    refused = client.post(url + "review/reject/", {"comment": ""})
+    assert (
+        refused.status_code == 400 and "data-review-error" in refused.content.decode()
+    )
+    client.post(url + "review/reject/", {"comment": "Thiếu tờ trình của Bộ."})
+
+    login_verified(client, user("chuyenvien"))
+    page = client.get(url).content.decode()
+    assert "Thiếu tờ trình của Bộ." in page  # the drafter reads why
+    assert f'action="{url}submit/"' in page
+    client.post(url + "submit/")
+    state = WorkflowState.objects.get(object_id=str(ballot.pk))
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
