@@ -272,9 +272,11 @@ HOME_INTRO = (
 )
 
 
-def demo_seed(*, password: str) -> dict[str, int]:
+def demo_seed(*, password: str, content: bool = True) -> dict[str, int]:
     """Create (or bring up to date) the demo Government; return what exists afterwards.
 
+    ``content`` adds the sessions with their dossiers (and, as they arrive, ballots
+    and the archive); most tests need only the people and skip it for speed.
     Idempotent: a second run creates nothing and resets no password.
     """
     from django.contrib.auth import get_user_model
@@ -310,9 +312,18 @@ def demo_seed(*, password: str) -> dict[str, int]:
                 user=result.person.user, name="demo", defaults={"confirmed": True}
             )
         home_page_ensure()
-        from cabinet.demo_ballots import demo_ballots_seed  # opinion ballots
+        if content:
+            from cabinet.demo_sessions import demo_sessions_seed
 
-        demo_ballots_seed()
+            demo_sessions_seed()
+            from cabinet.demo_ballots import demo_ballots_seed  # opinion ballots
+
+            demo_ballots_seed()
+    if content:
+        # Archive search: a few hundred real legal documents to search.
+        from search.demo import archive_demo_seed
+
+        archive_demo_seed()
     return {
         "ministries": len(ministries),
         "users": User.objects.filter(username__in=users).count(),

@@ -4,9 +4,8 @@ Made through the real workflow and services (the Office leadership's approval is
 given directly on the task, since a seed has no one-time code to type), without
 messages to the members (``quiet_issue``). Idempotent: ballots are found by slug.
 
-``DEMO_BALLOTS`` (on by default, off in the test settings) switches them off: they cost
-about two seconds, which every test using the demo Government would pay; the tests
-make the ballots they need, and ``tests/ballots/test_demo.py`` seeds these.
+Part of the demo's content (``demo_seed(content=True)``): they cost about two seconds,
+which the tests that need only the people skip.
 """
 
 from datetime import timedelta
@@ -16,7 +15,6 @@ CLOSED_SLUG = "demo-de-an-chuyen-doi-so"
 
 
 def demo_ballots_seed() -> dict[str, int]:
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -30,7 +28,7 @@ def demo_ballots_seed() -> dict[str, int]:
 
     User = get_user_model()
     index = BallotIndexPage.objects.first()
-    if index is None or not getattr(settings, "DEMO_BALLOTS", True):
+    if index is None:
         return {"ballots": 0}
     users = {
         u.username: u

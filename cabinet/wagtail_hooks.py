@@ -212,6 +212,91 @@ def notification_preferences_account_item(request):
     }
 
 
+# --- Sessions ------------------------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def session_urls():
+    from cabinet.sessions import admin_views
+
+    return [
+        path("sessions/", admin_views.sessions_index, name="ecabinet_sessions"),
+        path(
+            "sessions/<int:session_id>/composition/",
+            admin_views.composition,
+            name="ecabinet_session_composition",
+        ),
+        path("dossiers/", admin_views.dossier_desk, name="ecabinet_dossier_desk"),
+    ]
+
+
+class _PolicyMenuItem(MenuItem):
+    def __init__(self, *args, visible_if, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._visible_if = visible_if
+
+    def is_shown(self, request):
+        return self._visible_if(request.user)
+
+
+def _prepares_dossiers(user) -> bool:
+    from cabinet.permissions import Action, cabinet_policy
+
+    if cabinet_policy.user_has_permission(user, Action.MANAGE_SESSION):
+        return True
+    ministries = Ministry.objects.filter(
+        pk__in=cabinet_policy._standing(user).focal_ministry_ids
+    )
+    return any(
+        cabinet_policy.user_has_permission(user, Action.UPLOAD_DOSSIER, m)
+        for m in ministries
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def sessions_menu_item():
+    from cabinet.permissions import Action, cabinet_policy
+
+    return _PolicyMenuItem(
+        _("Sessions"),
+        reverse("ecabinet_sessions"),
+        icon_name="date",
+        order=150,
+        visible_if=lambda u: cabinet_policy.user_has_permission(
+            u, Action.MANAGE_SESSION
+        ),
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def dossier_desk_menu_item():
+    return _PolicyMenuItem(
+        _("Dossiers"),
+        reverse("ecabinet_dossier_desk"),
+        icon_name="doc-full-inverse",
+        order=160,
+        visible_if=_prepares_dossiers,
+    )
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def session_page_saved(request, page):
+    """Side effects of saving session pages in the editor: default composition and
+    the presenting ministry's access to its item (both services)."""
+    from cabinet.models import AgendaItemPage, SessionPage
+    from cabinet.sessions.services import (
+        agenda_item_access_sync,
+        session_composition_default,
+    )
+
+    specific = page.specific
+    if isinstance(specific, SessionPage):
+        session_composition_default(session=specific, user=request.user)
+    elif isinstance(specific, AgendaItemPage):
+        agenda_item_access_sync(item=specific)
+
+
 # --- Opinion ballots -------------------------------------------------------------------
 
 

@@ -27,9 +27,14 @@ from django.utils.translation import gettext_lazy as _
 from documents.classification import Classification
 from documents.storage import EncryptedFileSystemStorage
 
+DOSSIER_STORAGE = "dossiers"
+
 
 def dossier_storage() -> EncryptedFileSystemStorage:
-    return EncryptedFileSystemStorage(location=settings.DOSSIER_FILES_ROOT)
+    """The ``dossiers`` storage (settings.STORAGES), rooted at DOSSIER_FILES_ROOT."""
+    from django.core.files.storage import storages
+
+    return storages[DOSSIER_STORAGE]
 
 
 def version_file_name(version: DocumentVersion, filename: str) -> str:

@@ -29,9 +29,11 @@ import stat
 import tempfile
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.utils.functional import cached_property
 from django.views.decorators.debug import sensitive_variables
 
 from documents import crypto
@@ -154,3 +156,11 @@ def _fsync_directory(directory: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class DossierStorage(EncryptedFileSystemStorage):
+    """The ``dossiers`` storage: encrypted, rooted at ``DOSSIER_FILES_ROOT``."""
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.DOSSIER_FILES_ROOT)

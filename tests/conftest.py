@@ -37,11 +37,22 @@ def transactional_db(django_db_serialized_rollback, transactional_db):
 @pytest.fixture
 def demo(db):
     """The demo Government: 22 ministries, 27 members and the staff of every role."""
-    demo_seed(password=DEMO_PASSWORD)
+    demo_seed(password=DEMO_PASSWORD, content=False)
 
 
 @pytest.fixture
 def demo_transactional(transactional_db):
+    demo_seed(password=DEMO_PASSWORD, content=False)
+
+
+@pytest.fixture
+def demo_content(db):
+    """The demo Government with its content: sessions, programmes, dossiers."""
+    demo_seed(password=DEMO_PASSWORD)
+
+
+@pytest.fixture
+def demo_content_transactional(transactional_db):
     demo_seed(password=DEMO_PASSWORD)
 
 

@@ -26,6 +26,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from cabinet.permissions import Action, cabinet_policy
+from cabinet.sessions.panels import DossierDocumentsPanel
 
 
 def _reader_gate(page, request):
@@ -284,7 +285,10 @@ class DossierPage(MembersOnlyPage):
 
     summary = models.TextField(_("summary"), blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("summary")]
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        DossierDocumentsPanel(heading=_("Documents")),
+    ]
     parent_page_types = ["cabinet.AgendaItemPage"]
     subpage_types: list[str] = []
     max_count_per_parent = 1

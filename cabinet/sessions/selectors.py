@@ -140,6 +140,7 @@ class ReadingRoom:
     can_manage: bool
     participants: list[Participant]
     consent_block: list[AgendaItemPage]
+    my_notes: list[Annotation] = field(default_factory=list)
 
     @property
     def news_count(self) -> int:
@@ -173,11 +174,12 @@ def reading_room(*, user, session: SessionPage) -> ReadingRoom:
     from cabinet.sessions.services import note_owner
 
     owner = note_owner(user)
-    note_counts = Counter(
-        Annotation.objects.filter(
-            version__document__in=documents, member=owner
-        ).values_list("version__document", flat=True)
+    my_notes = list(
+        Annotation.objects.filter(version__document__in=documents, member=owner)
+        .select_related("version__document", "written_by")
+        .order_by("-updated_at")
     )
+    note_counts = Counter(note.version.document_id for note in my_notes)
     manage = cabinet_policy.user_has_permission(user, Action.MANAGE_SESSION)
     positions = {
         p.item_id: p for p in ItemPosition.objects.filter(item__in=items, member=user)
@@ -230,6 +232,7 @@ def reading_room(*, user, session: SessionPage) -> ReadingRoom:
         consent_block=[s.item for s in summaries.values() if s.in_consent_block]
         if manage
         else [],
+        my_notes=my_notes,
     )
 
 

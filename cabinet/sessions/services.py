@@ -33,7 +33,9 @@ from cabinet.text import nfc
 
 User = get_user_model()
 
-FOCAL_ITEM_PERMISSIONS = ("add", "change")
+# "add" lets them create the item's dossier and edit the pages they created, never
+# rename or move the item itself.
+FOCAL_ITEM_PERMISSIONS = ("add",)
 
 
 def note_owner(user):
@@ -307,8 +309,8 @@ def position_set(
 
 
 def agenda_item_access_sync(*, item: AgendaItemPage) -> None:
-    """Give the presenting ministry's focal officers add/change on this item's subtree
-    (so they create and edit its dossier) and take it from any other ministry."""
+    """Give the presenting ministry's focal officers "add" on this item (so they create
+    and edit its dossier) and take it from any other ministry."""
     wanted: set[int] = set()
     if item.presenting_ministry_id:
         wanted.add(item.presenting_ministry.focal_group_id)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("dossier/", include("documents.urls")),
+    # --- Archive search: the public resolutions search ---
+    path("tra-cuu/", include("search.urls")),
 ]
 
 if settings.DEBUG:

@@ -2,17 +2,16 @@
 
 import pytest
 
-from cabinet.demo import demo_seed
+from cabinet.demo_ballots import demo_ballots_seed
 from cabinet.models import BallotAnswer, BallotPage, Notification, ResolutionDraft
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_an_open_and_a_closed_ballot_and_seeding_twice_adds_nothing(
-    settings,
+    demo,
 ):
-    settings.DEMO_BALLOTS = True
-    demo_seed(password="demo-password-for-tests")
+    demo_ballots_seed()
     open_ballot = BallotPage.objects.get(slug="demo-nghi-dinh-dat-dai")
     closed = BallotPage.objects.get(slug="demo-de-an-chuyen-doi-so")
     assert open_ballot.status == "open" and open_ballot.member_count == 27
@@ -24,6 +23,6 @@ def test_the_demo_has_an_open_and_a_closed_ballot_and_seeding_twice_adds_nothing
     assert not Notification.objects.exists()  # nobody is messaged by a seed
     answers = BallotAnswer.objects.count()
 
-    demo_seed(password="demo-password-for-tests")
+    demo_ballots_seed()
     assert BallotPage.objects.count() == 2
     assert BallotAnswer.objects.count() == answers

@@ -16,6 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from documents.crypto import parse_keys
+from ecabinet.logs import logging_config
 
 SITE_DIR = Path(__file__).resolve().parents[2]  # <repo>/site
 BASE_DIR = SITE_DIR.parent  # <repo>
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ecabinet.logs.RequestIdMiddleware",  # first: every response and log line gets the id
     "django.middleware.security.SecurityMiddleware",
     "cabinet.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cabinet.context_processors.interface_languages",
+                "cabinet.context_processors.reading_room",
             ],
         },
     },
@@ -230,6 +233,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Dossier files, encrypted at rest; background tasks (OCR) open them by this alias.
+    "dossiers": {"BACKEND": "documents.storage.DossierStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
@@ -278,6 +283,15 @@ else:
         "default": {"BACKEND": "wagtail.search.backends.database"},
     }
 
+# --- Archive search (search/) ---------------------------------------------------------
+# The embedded backend (SQLite FTS5 / PostgreSQL full text) unless ELASTICSEARCH_URL is
+# set; then elasticsearch-dsl, in indices named ELASTICSEARCH_INDEX_PREFIX-archive-*.
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "ecabinet")
+# The legal documents `seed_demo` imports a few hundred of (skipped when absent).
+ARCHIVE_DEMO_CORPUS = env_str(
+    "ARCHIVE_DEMO_CORPUS", "/work/shared/data/legal/corpus.jsonl.gz"
+)
+
 # --- Mail and SMS ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -307,19 +321,14 @@ SMS_FILE_PATH = str(VAR_DIR / "sms")
 # The password given to every demo account by `manage.py seed_demo` (never in production).
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "ecabinet-demo-2019")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING")},
-    },
-}
+# --- Logs (ecabinet/logs.py): request ids, secrets redacted; JSON in production -------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+Q_LOG_LEVEL = env_str("Q_LOG_LEVEL", "WARNING")
+# "json" or "plain"; empty: plain, and JSON in production.
+LOG_FORMAT = env_str("LOG_FORMAT")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT or "plain", level=LOG_LEVEL, q_level=Q_LOG_LEVEL
+)
 
 # --- Notifications (cabinet/notifications) ------------------------------------------------
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
@@ -330,6 +339,4 @@ NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
 
 # --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
-# seed_demo adds an open and a closed ballot (cabinet/demo_ballots.py).
-DEMO_BALLOTS = True
 NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]

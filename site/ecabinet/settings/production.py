@@ -2,11 +2,18 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ecabinet.logs import logging_config
+
 from .base import *  # noqa: F403
 from .base import (
     ALLOWED_HOSTS,
+    DATABASE_URL,
     FILE_ENCRYPTION_CURRENT_KEY_ID,
     FILE_ENCRYPTION_KEYS,
+    LOG_FORMAT,
+    LOG_LEVEL,
+    Q_LOG_LEVEL,
+    REDIS_URL,
     SECRET_KEY,
     env_bool,
     env_int,
@@ -18,6 +25,22 @@ DEBUG = False
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set: production refuses to start without its own secret key."
+    )
+# docker/.env.example's placeholders: a copied but unfilled file must not go live.
+_PLACEHOLDER = "change-me"
+_unfilled = [
+    name
+    for name, value in (
+        ("SECRET_KEY", SECRET_KEY),
+        ("DATABASE_URL", DATABASE_URL),
+        ("REDIS_URL", REDIS_URL),
+    )
+    if _PLACEHOLDER in value
+]
+if _unfilled:
+    raise ImproperlyConfigured(
+        f"{', '.join(_unfilled)} still hold the example's '{_PLACEHOLDER}': set real "
+        "values in docker/.env."
     )
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -54,3 +77,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# One JSON object per line for the log collector, unless LOG_FORMAT says otherwise.
+LOGGING = logging_config(
+    log_format=LOG_FORMAT or "json", level=LOG_LEVEL, q_level=Q_LOG_LEVEL
+)

@@ -45,5 +45,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
-# The demo ballots cost ~2 s per demo Government; tests make the ballots they need.
-DEMO_BALLOTS = False
+# --- Archive search ---
+# The demo fixture would import hundreds of legal documents into every test that uses
+# it; tests of the demo archive point this at a file of their own.
+ARCHIVE_DEMO_CORPUS = ""
