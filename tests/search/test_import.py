@@ -74,7 +74,7 @@ def test_import_keeps_ids_normalises_text_and_is_searchable(tmp_path):
     path = write(tmp_path / "corpus.jsonl.gz", RECORDS, gz=True)
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_import", str(path), stdout=out, stderr=err)
-    assert "3 new, 0 updated, 0 unchanged, 0 rejected" in out.getvalue()
+    assert "3 mới, 0 cập nhật, 0 không đổi, 0 bị từ chối" in out.getvalue()
     assert "3/3" in err.getvalue()  # the progress bar
     doc = LegalDocument.objects.get(external_id="vbpl-1")
     assert doc.title == "Nghị quyết phiên họp Chính phủ thường kỳ"
@@ -146,12 +146,12 @@ def test_bad_lines_are_reported_and_the_others_imported(tmp_path):
     )
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_import", str(path), "--no-progress", stdout=out, stderr=err)
-    assert "2 new, 0 updated, 0 unchanged, 4 rejected" in out.getvalue()
+    assert "2 mới, 0 cập nhật, 0 không đổi, 4 bị từ chối" in out.getvalue()
     messages = err.getvalue()
-    assert "line 2: not JSON" in messages
-    assert "line 3: The record has no “id”." in messages
-    assert "line 4: “issued_on” is not a date (YYYY-MM-DD): 24/06/2019" in messages
-    assert "line 5: A record must be a JSON object." in messages
+    assert "dòng 2: không phải JSON" in messages
+    assert "dòng 3: Bản ghi không có “id”." in messages
+    assert "dòng 4: “issued_on” không phải là ngày (YYYY-MM-DD): 24/06/2019" in messages
+    assert "dòng 5: Mỗi bản ghi phải là một đối tượng JSON." in messages
     assert set(LegalDocument.objects.values_list("external_id", flat=True)) == {
         "vbpl-142850",
         "short-citation",
@@ -159,11 +159,11 @@ def test_bad_lines_are_reported_and_the_others_imported(tmp_path):
 
 
 def test_a_missing_or_unreadable_file_is_a_clear_error(tmp_path):
-    with pytest.raises(CommandError, match="No such file"):
+    with pytest.raises(CommandError, match="Không có tệp"):
         call_command("archive_import", str(tmp_path / "none.jsonl"))
     broken = tmp_path / "broken.jsonl.gz"
     broken.write_bytes(b"this is not gzip")
-    with pytest.raises(ImportFileError, match="Cannot read"):
+    with pytest.raises(ImportFileError, match="Không đọc được"):
         archive_import(path=broken)
     assert LegalDocument.objects.count() == 0
 
@@ -174,7 +174,7 @@ def test_reindex_command_rebuilds_from_the_documents(tmp_path):
     assert search_json("thanh nien") == []
     out, err = io.StringIO(), io.StringIO()
     call_command("archive_reindex", stdout=out, stderr=err)
-    assert "3 records" in out.getvalue() and "3/3" in err.getvalue()
+    assert "3 bản ghi" in out.getvalue() and "3/3" in err.getvalue()
     assert search_json("thanh nien")[0]["external_id"] == "vbpl-142850"
 
 
