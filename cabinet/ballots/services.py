@@ -104,6 +104,7 @@ def ballot_submit(*, user, ballot: BallotPage, request=None) -> None:
     cabinet_policy.check(user, Action.DRAFT)
     if ballot.issued_at:
         raise ValidationError(_("This ballot has already been issued."))
+    _refuse_incomplete(ballot)
     _refuse_past_deadline(ballot)
     state = ballot.current_workflow_state
     with transaction.atomic():
@@ -158,11 +159,34 @@ def ballot_review(
     if action != "approve":
         raise ValidationError(_("Unknown action."))
     if needs_code:
+        _refuse_incomplete(ballot)
         _refuse_past_deadline(ballot)
         cabinet_policy.check(user, Action.ISSUE_BALLOT)
         otp_confirm(user=user, code=code, purpose=Purpose.APPROVE, request=request)
     with transaction.atomic():
         state.specific.approve(user=user, comment=comment)
+
+
+def _refuse_incomplete(ballot: BallotPage) -> None:
+    """A draft may be saved half-written; what goes to approval must be complete,
+    or the last approval would fail when the ballot is published."""
+    draft = ballot.get_latest_revision_as_object()
+    missing = []
+    try:
+        draft.full_clean()
+    except ValidationError as error:
+        missing = [
+            str(BallotPage._meta.get_field(name).verbose_name)
+            for name in getattr(error, "error_dict", {})
+            if name in {f.name for f in BallotPage._meta.get_fields()}
+        ] or error.messages
+    if not [q for q in draft.questions.all() if q.text.strip()]:
+        missing.append(str(_("questions")))
+    if missing:
+        raise ValidationError(
+            _("The draft is incomplete: fill in %(fields)s, then submit it again.")
+            % {"fields": ", ".join(missing)}
+        )
 
 
 def _refuse_past_deadline(ballot: BallotPage) -> None:

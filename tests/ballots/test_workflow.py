@@ -213,3 +213,13 @@ def test_reject_and_resubmit_on_the_ballot_pages(demo, client):
     client.post(url + "submit/")
     state = WorkflowState.objects.get(object_id=str(ballot.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
+
+
+def test_an_incomplete_draft_cannot_be_submitted(demo):
+    ballot = draft_ballot()
+    draft = ballot.get_latest_revision_as_object()
+    draft.matter = ""
+    draft.save_revision(user=user("chuyenvien"), clean=False)  # half-written
+    with pytest.raises(ValidationError, match="incomplete|chưa đầy đủ"):
+        ballot_submit(user=user("chuyenvien"), ballot=fresh(ballot))
+    assert fresh(ballot).current_workflow_state is None

@@ -50,8 +50,13 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     drafter.goto(base + "/admin/ballots/")
     drafter.locator(f"a[href$='/add/cabinet/ballotpage/{index.pk}/']").click()
     drafter.fill("#id_title", TITLE)
-    drafter.locator(".public-DraftEditor-content").first.click()
+    matter = drafter.locator(".public-DraftEditor-content").first
+    matter.click()
     drafter.keyboard.type("Bộ Tài nguyên và Môi trường trình dự thảo Nghị định.")
+    drafter.wait_for_function(
+        "el => el.innerText.includes('trình dự thảo Nghị định.')",
+        arg=matter.element_handle(),
+    )
     drafter.fill("#id_questions-0-text", "Đồng ý thông qua dự thảo Nghị định?")
     deadline = timezone.localtime(timezone.now() + timedelta(days=2))
     # Typed into the field without focusing it: Wagtail's date picker would open and,
@@ -76,6 +81,8 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     drafter.goto(f"{base}/admin/ballots/{ballot.pk}/")
     with drafter.expect_navigation():
         drafter.locator(f"form[action$='/ballots/{ballot.pk}/submit/'] button").click()
+    refused = drafter.locator(".messages .error, .messages [class*=error]")
+    assert refused.count() == 0, refused.first.inner_text()
     assert ballot.current_workflow_state is not None
 
     # 2. The department head approves on the ballot's review page.
