@@ -53,9 +53,11 @@ def test_draft_approve_twice_issue_answer_board_and_report(
     matter = drafter.locator(".public-DraftEditor-content").first
     matter.click()
     drafter.keyboard.type("Bộ Tài nguyên và Môi trường trình dự thảo Nghị định.")
+    # Draftail copies its content into the form's hidden input after a pause; under
+    # load a save could otherwise post the matter empty.
     drafter.wait_for_function(
-        "el => el.innerText.includes('trình dự thảo Nghị định.')",
-        arg=matter.element_handle(),
+        "() => (document.querySelector('input[name=matter]') || {value: ''})"
+        ".value.includes('trình dự thảo Nghị định.')"
     )
     drafter.fill("#id_questions-0-text", "Đồng ý thông qua dự thảo Nghị định?")
     deadline = timezone.localtime(timezone.now() + timedelta(days=2))
