@@ -119,6 +119,23 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Minutes finalised"),
         _("The minutes were finalised"),
     ),
+    # --- opinion ballots (cabinet/ballots) ---
+    "ecabinet.ballot_issued": (_("Ballot issued"), _("Ballot issued to the members")),
+    "ecabinet.ballot_answered": (_("Ballot answered"), _("A member answered")),
+    "ecabinet.ballot_answer_changed": (
+        _("Ballot answer changed"),
+        _("A member changed their answer"),
+    ),
+    "ecabinet.ballot_reminded": (
+        _("Ballot reminder"),
+        _("Members who had not answered were reminded"),
+    ),
+    "ecabinet.ballot_withdrawn": (_("Ballot withdrawn"), _("Ballot withdrawn")),
+    "ecabinet.ballot_closed": (_("Ballot closed"), _("Ballot closed with its result")),
+    "ecabinet.resolution_drafted": (
+        _("Draft resolution created"),
+        _("A draft resolution was created from the ballot's result"),
+    ),
 }
 
 

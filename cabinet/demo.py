@@ -320,6 +320,9 @@ def demo_seed(*, password: str, content: bool = True) -> dict[str, int]:
             from cabinet.demo_resolutions import demo_resolutions_seed
 
             demo_resolutions_seed()
+            from cabinet.demo_ballots import demo_ballots_seed  # opinion ballots
+
+            demo_ballots_seed()
     if content:
         # Archive search: a few hundred real legal documents to search.
         from search.demo import archive_demo_seed

@@ -416,3 +416,79 @@ def voting_urls():
             name="ecabinet_poll_receipt",
         ),
     ]
+
+
+# --- Opinion ballots -------------------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def ballot_urls():
+    from cabinet.ballots import views
+
+    return [
+        path("ballots/", views.ballot_list, name="ecabinet_ballots"),
+        path("ballots/<int:ballot_id>/", views.ballot_detail, name="ecabinet_ballot"),
+        path(
+            "ballots/<int:ballot_id>/answer/",
+            views.ballot_answer_view,
+            name="ecabinet_ballot_answer",
+        ),
+        path(
+            "ballots/<int:ballot_id>/documents/",
+            views.ballot_document_upload_view,
+            name="ecabinet_ballot_document_upload",
+        ),
+        path(
+            "ballots/<int:ballot_id>/submit/",
+            views.ballot_submit_view,
+            name="ecabinet_ballot_submit",
+        ),
+        path(
+            "ballots/<int:ballot_id>/review/<str:action>/",
+            views.ballot_review_view,
+            name="ecabinet_ballot_review",
+        ),
+        path(
+            "ballots/<int:ballot_id>/board/",
+            views.ballot_board_view,
+            name="ecabinet_ballot_board",
+        ),
+        path(
+            "ballots/<int:ballot_id>/remind/",
+            views.ballot_remind_view,
+            name="ecabinet_ballot_remind",
+        ),
+        path(
+            "ballots/<int:ballot_id>/withdraw/",
+            views.ballot_withdraw_view,
+            name="ecabinet_ballot_withdraw",
+        ),
+        path(
+            "ballots/<int:ballot_id>/report.pdf",
+            views.ballot_report_pdf,
+            name="ecabinet_ballot_report_pdf",
+        ),
+        path(
+            "ballots/<int:ballot_id>/report.csv",
+            views.ballot_report_csv,
+            name="ecabinet_ballot_report_csv",
+        ),
+    ]
+
+
+class BallotsMenuItem(MenuItem):
+    def is_shown(self, request):
+        from cabinet.ballots.permissions import ballot_policy
+
+        return ballot_policy.user_has_permission(request.user, "view")
+
+
+@hooks.register("register_admin_menu_item")
+def ballots_menu_item():
+    return BallotsMenuItem(
+        _("Opinion ballots"),
+        reverse("ecabinet_ballots"),
+        name="ecabinet-ballots",
+        icon_name="tasks",
+        order=40,
+    )

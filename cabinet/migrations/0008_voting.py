@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cabinet", "0006_session_workflows"),
+        ("cabinet", "0007_ballots"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,16 @@
 """The cabinet app's models, one module per concern, all re-exported here."""
 
+from cabinet.models.ballots import (
+    BallotAnswer,
+    BallotAnswerChoice,
+    BallotAnswerVersion,
+    BallotIndexPage,
+    BallotPage,
+    BallotQuestion,
+    BallotRecipient,
+    OTPApprovalTask,
+    ResolutionDraft,
+)
 from cabinet.models.government import HomePage, Ministry, Person
 from cabinet.models.notifications import (
     Channel,
@@ -60,6 +71,15 @@ __all__ = [
     "SessionIndexPage",
     "SessionPage",
     "SessionVisit",
+    "BallotAnswer",
+    "BallotAnswerChoice",
+    "BallotAnswerVersion",
+    "BallotIndexPage",
+    "BallotPage",
+    "BallotQuestion",
+    "BallotRecipient",
+    "OTPApprovalTask",
+    "ResolutionDraft",
     "Channel",
     "Delivery",
     "HomePage",

@@ -384,3 +384,5 @@ MIDDLEWARE.insert(  # noqa: F405
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,  # noqa: F405
     "cabinet.resolutions.cache.PublicCacheMiddleware",
 )
+# --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
+NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]
