@@ -97,6 +97,9 @@ class DocumentProvider(registry.Provider):
         if version is None or not page.live:
             return None
         session = None
+        # A dossier document belongs to its ministry (whose focal officers may find it);
+        # a ballot's draft documents are for members and staff only.
+        ministry_id = document.ministry_id if isinstance(page, DossierPage) else None
         if isinstance(page, DossierPage):
             session = page.item.session
             if not session.live:
@@ -108,7 +111,7 @@ class DocumentProvider(registry.Provider):
             title=document.title,
             body=_document_text(document, version),
             issuer=str(document.ministry or ""),
-            ministry_id=document.ministry_id,
+            ministry_id=ministry_id,
             session_id=getattr(session, "pk", None),
             session_title=getattr(session, "title", ""),
             date=(version.reviewed_at or version.uploaded_at).date(),
@@ -119,6 +122,33 @@ class DocumentProvider(registry.Provider):
 
     def queryset(self):
         return Document.objects.select_related("page", "ministry").order_by("pk")
+
+
+class BallotProvider(registry.Provider):
+    """An issued ballot (the matter and its questions) is internal: members and staff."""
+
+    def record(self, ballot) -> SearchRecord | None:
+        if not ballot.issued_at:
+            return None
+        from django.urls import reverse
+
+        questions = [q.text for q in ballot.questions.all()]
+        return SearchRecord(
+            key=registry.record_key(ballot),
+            external_id=str(ballot.pk),
+            kind=Kind.BALLOT,
+            title=ballot.title,
+            body="\n".join([strip_tags(str(ballot.matter)), *questions]),
+            issuer=str(ballot.presenting_ministry or ""),
+            date=ballot.issued_at.date(),
+            url=reverse("ecabinet_ballot", args=[ballot.pk]),
+            classification="internal",
+        )
+
+    def queryset(self):
+        from cabinet.models import BallotPage
+
+        return BallotPage.objects.exclude(issued_at=None).order_by("pk")
 
 
 class ResolutionProvider(registry.Provider):
@@ -165,9 +195,10 @@ def register() -> None:
     registry.register(SessionPage, SessionProvider())
     registry.register(AgendaItemPage, AgendaItemProvider())
     registry.register(Document, DocumentProvider())
-    from cabinet.models import ResolutionPage
+    from cabinet.models import BallotPage, ResolutionPage
 
     registry.register(ResolutionPage, ResolutionProvider())
+    registry.register(BallotPage, BallotProvider())
     post_save.connect(
         _version_saved, sender=DocumentVersion, dispatch_uid="search_version_saved"
     )

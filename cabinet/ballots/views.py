@@ -157,6 +157,25 @@ def ballot_list(request):
     )
 
 
+def _resolution_context(ballot, user, tally) -> dict:
+    """A passed, closed ballot leads to a resolution: its draft, or the button that
+    drafts it (workflow 5) for those who draft."""
+    from cabinet.models import ResolutionPage
+    from cabinet.permissions import Action, cabinet_policy
+
+    if not (ballot.closed_at and ballot.passed and tally):
+        return {}
+    resolution = ResolutionPage.objects.filter(source_page=ballot).first()
+    agree = min(q.agree for q in tally.questions)
+    members = tally.member_count
+    return {
+        "resolution": resolution,
+        "can_draft_resolution": resolution is None
+        and cabinet_policy.user_has_permission(user, Action.DRAFT),
+        "result_summary": f"{agree}/{members} Thành viên Chính phủ đồng ý",
+    }
+
+
 def _detail_context(request, ballot, *, answer_form=None, review_form=None):
     user = request.user
     member_id = ballot_policy.reading_member_id(user)
@@ -200,7 +219,9 @@ def _detail_context(request, ballot, *, answer_form=None, review_form=None):
         if my_answer
         else {}
     )
+    tally = ballot_tally(ballot=ballot) if ballot.issued_at else None
     return {
+        **_resolution_context(ballot, user, tally),
         "ballot": ballot,
         "questions": [
             {"question": q, "my_choice": my_choices.get(q.pk)}
@@ -211,7 +232,7 @@ def _detail_context(request, ballot, *, answer_form=None, review_form=None):
         "upload_form": DocumentUploadForm()
         if follows and ballot.user_can_upload_documents(user)
         else None,
-        "tally": ballot_tally(ballot=ballot) if ballot.issued_at else None,
+        "tally": tally,
         "my_answer": my_answer,
         "versions": versions,
         "answer_form": answer_form if can_answer and not refusal else None,

@@ -128,3 +128,59 @@ def test_the_scheduled_close_runs_at_the_deadline(demo):
     assert abs((schedule.next_run - ballot.deadline).total_seconds()) < 1
     assert close_task(ballot.pk) == "open"  # too early: nothing happens
     assert close_at_deadline(ballot).status == "closed"
+
+
+def test_a_passed_ballot_drafts_its_resolution_in_one_click(demo, client):
+    """Workflow 5 starts from the ballot: the button fills the source and the result."""
+    from cabinet.models import HomePage, ResolutionIndexPage, ResolutionPage
+
+    home = HomePage.objects.get()
+    home.add_child(instance=ResolutionIndexPage(title="Nghị quyết", slug="nghi-quyet"))
+    ballot = issue(draft_ballot())
+    answer_all(ballot, agreeing=20, disagreeing=7)
+    ballot = close_at_deadline(ballot)
+    login_verified(client, members()[0].__class__.objects.get(username="chuyenvien"))
+    page = client.get(f"/admin/ballots/{ballot.pk}/").content.decode()
+    assert "data-draft-resolution" in page
+    assert "20/27 Thành viên Chính phủ đồng ý" in page
+    response = client.post(
+        "/admin/resolutions/draft-from-result/",
+        {
+            "source_page": ballot.pk,
+            "source_kind": "ballot",
+            "result_summary": "20/27 Thành viên Chính phủ đồng ý",
+            "title": ResolutionDraft.objects.get(source_ballot=ballot).title,
+        },
+    )
+    assert response.status_code == 302
+    resolution = ResolutionPage.objects.get(source_page=ballot)
+    assert resolution.source_kind == "ballot" and not resolution.live
+    assert "Luật Đất đai" in resolution.title
+    page = client.get(f"/admin/ballots/{ballot.pk}/").content.decode()
+    assert "data-draft-resolution" not in page  # once only: now a link to it
+
+
+def test_issued_ballots_are_in_the_members_archive_search(demo):
+    from search.query import SearchQuery
+    from search.services import archive_reindex, archive_search
+
+    ballot = issue(draft_ballot())
+    archive_reindex()
+    User = members()[0].__class__
+
+    def keys(username):
+        results = archive_search(
+            user=User.objects.get(username=username),
+            query=SearchQuery(text="luat dat dai"),
+        )
+        return {hit.key for hit in results.hits}
+
+    key = f"cabinet.ballotpage:{ballot.pk}"
+    assert key in keys("tv05")
+    assert key not in keys("daumoi.btc")
+    assert (
+        archive_search(
+            user=None, query=SearchQuery(text="luat dat dai"), public=True
+        ).total
+        == 0
+    )
