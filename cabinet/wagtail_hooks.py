@@ -492,3 +492,31 @@ def ballots_menu_item():
         icon_name="tasks",
         order=40,
     )
+
+
+class _ReadingRoomMenuItem(MenuItem):
+    """Found at each request: the sessions index may be created after start-up."""
+
+    @property
+    def url(self):
+        from cabinet.models import SessionIndexPage
+
+        index = SessionIndexPage.objects.live().first()
+        return index.url if index is not None else ""
+
+    @url.setter
+    def url(self, value):
+        pass
+
+    def is_shown(self, request):
+        from cabinet.sessions.selectors import user_reads_sessions
+
+        return bool(self.url) and user_reads_sessions(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def reading_room_menu_item():
+    """Members, assistants and the secretariat reach the reading room from the admin."""
+    return _ReadingRoomMenuItem(
+        _("Reading room"), "", name="reading-room", icon_name="doc-full", order=140
+    )

@@ -65,3 +65,14 @@ def test_query_count_does_not_grow_with_the_dossier(client, tree):
     assert len(large.captured_queries) <= len(small.captured_queries) + 2, [
         q["sql"] for q in large.captured_queries
     ]
+
+
+def test_the_admin_menu_leads_members_to_the_reading_room(client, tree):
+    from tests.notifications.test_admin_ui import sidebar_label
+
+    login_verified(client, user("tv05"))
+    page = client.get("/admin/").content.decode()
+    assert sidebar_label(page, "reading-room") == "Phòng đọc"
+    assert tree.index.url in page
+    login_verified(client, user("daumoi.btc"))
+    assert '"reading-room"' not in client.get("/admin/").content.decode()
