@@ -78,9 +78,25 @@ class ParticipantForm(forms.Form):
     consent_note = forms.CharField(
         label=gettext_lazy("Reason / consent"), required=False, max_length=255
     )
+    deputy = forms.ModelChoiceField(
+        label=gettext_lazy("Deputy's account"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=gettext_lazy(
+            "With an account, the deputy reads the dossier and is invited."
+        ),
+    )
     deputy_name = forms.CharField(
         label=gettext_lazy("Deputy attending instead"), required=False, max_length=255
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(groups__name="Thành viên Chính phủ")
+            .order_by("last_name", "first_name")
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -131,6 +147,7 @@ def composition(request, session_id):
                 data["attendance"] == participant.attendance
                 and data["consent_note"] == participant.consent_note
                 and data["deputy_name"] == participant.deputy_name
+                and data["deputy"] == participant.deputy
             ):
                 continue
             try:
@@ -139,7 +156,9 @@ def composition(request, session_id):
                     participant=participant,
                     attendance=data["attendance"],
                     consent_note=data["consent_note"],
-                    deputy_name=data["deputy_name"],
+                    deputy=data["deputy"],
+                    deputy_name=data["deputy_name"]
+                    or (data["deputy"].get_full_name() if data["deputy"] else ""),
                     request=request,
                 )
                 changed += 1
@@ -163,6 +182,7 @@ def composition(request, session_id):
                 initial={
                     "attendance": p.attendance,
                     "consent_note": p.consent_note,
+                    "deputy": p.deputy_id,
                     "deputy_name": p.deputy_name,
                 },
             ),

@@ -109,3 +109,37 @@ def test_secretariat_sees_the_summary_and_the_consent_block(client, tree):
     assert "Chưa rõ" in page
     room = client.get(tree.session.url).content.decode()
     assert "Nhóm thông qua chung" in room and tree.btc_item.title in room
+
+
+def test_composition_editor_records_an_absence_with_a_deputy_account(client, tree):
+    from cabinet.models import Participant
+    from cabinet.sessions.selectors import user_reads_session
+
+    login_verified(client, user("chuyenvien"))
+    member = Participant.objects.get(session=tree.session, user=user("tv09"))
+    deputy = user("daumoi.bkhdt")
+    prefix = f"p{member.pk}"
+    page = client.get(f"/admin/sessions/{tree.session.pk}/composition/")
+    assert page.status_code == 200
+    data = {}
+    for p in Participant.objects.filter(session=tree.session):
+        data.update(
+            {
+                f"p{p.pk}-attendance": p.attendance,
+                f"p{p.pk}-consent_note": p.consent_note,
+                f"p{p.pk}-deputy_name": p.deputy_name,
+            }
+        )
+    # Absent without the consent recorded: refused, row kept as it was.
+    data.update({f"{prefix}-attendance": "absent", f"{prefix}-deputy": deputy.pk})
+    response = client.post(f"/admin/sessions/{tree.session.pk}/composition/", data)
+    assert "ghi nhận sự đồng ý của Thủ tướng" in response.content.decode()
+    member.refresh_from_db()
+    assert member.attendance == "attending" and member.deputy is None
+    data[f"{prefix}-consent_note"] = "Thủ tướng đồng ý ngày 20/6"
+    client.post(f"/admin/sessions/{tree.session.pk}/composition/", data)
+    member.refresh_from_db()
+    assert (member.attendance, member.deputy) == ("absent", deputy)
+    assert member.deputy_name == deputy.get_full_name()
+    assert not member.votes  # a deputy attends and may speak, never votes
+    assert user_reads_session(deputy, tree.session)
