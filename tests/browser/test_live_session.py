@@ -90,20 +90,22 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
         value = "in_room" if index < 21 else "remote" if index < 25 else "absent"
         secretary.select_option(f"#presence-{participants[member.pk].pk}", value)
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Save attendance").click()
-    assert secretary.get_by_text("Attendance saved (27 changes).").is_visible()
-    assert secretary.get_by_text("25 of 27 members take part (18 needed)").is_visible()
+        secretary.get_by_role("button", name="Lưu tình trạng dự họp").click()
+    assert secretary.get_by_text("Đã lưu tình trạng dự họp (27 thay đổi).").is_visible()
+    assert secretary.get_by_text(
+        "25/27 Thành viên Chính phủ tham dự (cần 18)"
+    ).is_visible()
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Open the session").click()
-    assert secretary.get_by_text("The session is open.").is_visible()
+        secretary.get_by_role("button", name="Khai mạc phiên họp").click()
+    assert secretary.get_by_text("Phiên họp đã khai mạc.").is_visible()
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Take up").click()
-    secretary.get_by_label("Question put to the vote").fill(
+        secretary.get_by_role("button", name="Xem xét").click()
+    secretary.get_by_label("Vấn đề đưa ra biểu quyết").fill(
         "Thông qua Nghị quyết phiên họp Chính phủ thường kỳ tháng 6"
     )
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Open the vote").click()
-    assert secretary.get_by_text("The vote is open.").is_visible()
+        secretary.get_by_role("button", name="Mở biểu quyết").click()
+    assert secretary.get_by_text("Biểu quyết đã mở.").is_visible()
     screenshot(secretary, "live-1-console-vote-open")
     poll = Poll.objects.get()
 
@@ -115,13 +117,13 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
         page.goto(url + ("?remote=1" if remote else ""))
         form = page.locator("#vote-form")
         form.wait_for(state="visible")
-        form.get_by_label("In favour").check()
+        form.get_by_label("Tán thành", exact=True).check()
         # the sign-in used this step's code; the authenticator's next code confirms
         form.locator("#vote-code").fill(totp_code(device.key, offset_seconds=30))
         with page.expect_navigation():
-            page.get_by_role("button", name="Confirm my vote").click()
+            page.get_by_role("button", name="Xác nhận biểu quyết").click()
         receipt = Vote.objects.get(poll=poll, member=member).receipt
-        assert page.get_by_text(f"Receipt: {receipt}").is_visible()
+        assert page.get_by_text(f"Mã biên nhận: {receipt}").is_visible()
         if index in (0, 24):
             screenshot(page, f"live-2-member-voted-{'phone' if remote else 'desk'}")
             if remote:
@@ -133,32 +135,33 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
     # 3. The chair's console shows the live tally, then closes the vote and session.
     secretary.goto(console_url)
     tally = secretary.locator("#tally")
-    tally.filter(has_text="In favour: 25").wait_for(timeout=10_000)
-    assert "voted: 25/27" in tally.inner_text()
+    tally.filter(has_text="Tán thành: 25").wait_for(timeout=10_000)
+    assert "đã biểu quyết: 25/27" in tally.inner_text()
     projector = secretary.context.new_page()
     projector.goto(f"{live_server.url}/admin/sessions/{session.pk}/projector/")
     assert projector.locator("#n-for").inner_text() == "25"
     screenshot(projector, "live-3-projector")
     projector.close()
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Close the vote").click()
+        secretary.get_by_role("button", name="Kết thúc biểu quyết").click()
     assert secretary.get_by_text(
-        "25 in favour, 0 against, 0 abstaining of 27 members: adopted"
+        "25 tán thành, 0 không tán thành, 0 không biểu quyết trên tổng số 27 "
+        "Thành viên Chính phủ: thông qua"
     ).first.is_visible()
     secretary.once("dialog", lambda dialog: dialog.accept())
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Close the session").click()
-    assert secretary.get_by_text("The session is closed.").is_visible()
+        secretary.get_by_role("button", name="Bế mạc phiên họp").click()
+    assert secretary.get_by_text("Phiên họp đã bế mạc.").is_visible()
     assert verify_chain(Poll.objects.get(pk=poll.pk)).ok
 
     # 4. Minutes: the draft from the record, finalised, as a PDF.
     secretary.goto(f"{live_server.url}/admin/sessions/{session.pk}/minutes/")
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Generate the draft minutes").click()
+        secretary.get_by_role("button", name="Tạo dự thảo biên bản").click()
     secretary.once("dialog", lambda dialog: dialog.accept())
     with secretary.expect_navigation():
-        secretary.get_by_role("button", name="Finalise the minutes").click()
-    assert secretary.get_by_text("The minutes are final.").is_visible()
+        secretary.get_by_role("button", name="Hoàn thành biên bản").click()
+    assert secretary.get_by_text("Biên bản đã hoàn thành.").is_visible()
     screenshot(secretary, "live-4-minutes")
     response = secretary.request.get(
         f"{live_server.url}/admin/sessions/{session.pk}/minutes.pdf"

@@ -31,7 +31,7 @@ def test_prime_minister_signs_with_otp_and_the_public_downloads_the_pdf(
     page.locator("footer .w-dropdown__toggle").last.click()
     screenshot(page, "resolution-edit-menu")
     assert page.get_by_role("button", name="Xuất bản").count() == 0  # no bypass
-    page.get_by_role("link", name="Sign with a one-time code…").click()
+    page.get_by_role("link", name="Ký số bằng mã xác thực một lần…").click()
     page.wait_for_url(f"**/admin/resolutions/{awaiting.pk}/sign/")
     # a wrong code first: refused, nothing signed
     good = code_for("tv01", offset_seconds=30)

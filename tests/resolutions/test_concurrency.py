@@ -55,7 +55,7 @@ def test_two_simultaneous_signatures_make_one(awaiting, settings):
     # the loser waited for the row lock (SQLite: the write lock), then saw the
     # signature and was told so; nothing is signed twice
     assert isinstance(refused[0], ResolutionError), refused[0]
-    assert "already signed" in str(refused[0])
+    assert "đã được ký" in str(refused[0])
     files = list(settings.RESOLUTION_FILES_ROOT.rglob("*.pdf"))
     assert len(files) == 1
     page = ResolutionPage.objects.get(pk=awaiting.pk)

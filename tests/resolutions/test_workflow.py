@@ -66,7 +66,7 @@ def test_only_drafters_draft_and_a_result_is_required(flow):
         )
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="result"):
+    with pytest.raises(ValidationError, match="kết quả"):
         resolution_draft_from_result(
             user=user("chuyenvien"),
             source_page=flow.tree.btc_item,
@@ -163,7 +163,7 @@ def test_a_wrong_code_signs_nothing(flow, settings):
 def test_signing_twice_yields_one_signed_pdf(flow, settings):
     page = flow.awaiting_signature()
     first = resolution_sign(user=user("tv01"), page=page, code=code_for("tv01"))
-    with pytest.raises(ResolutionError, match="already signed"):
+    with pytest.raises(ResolutionError, match="đã được ký"):
         resolution_sign(
             user=user("tv01"), page=page, code=code_for("tv01", offset_seconds=30)
         )
@@ -201,7 +201,7 @@ def test_a_signing_failure_changes_nothing(flow, settings):
     }
     with pytest.raises(SigningError) as failed:
         resolution_sign(user=user("tv01"), page=page, code=code_for("tv01"))
-    assert "signing certificate is not installed" in str(failed.value.message)
+    assert "Chưa cài đặt chứng thư số để ký" in str(failed.value.message)
     page.refresh_from_db()
     assert not page.is_signed and not page.live
     assert not ResolutionNumber.objects.exists()

@@ -41,7 +41,7 @@ def test_17_of_27_present_cannot_open(tree, secretary):
     record_presence(tree.session, in_room=15, remote=2)
     with pytest.raises(ValidationError) as refused:
         session_open(user=secretary, session=tree.session)
-    assert "17 of 27 members" in refused.value.messages[0]
+    assert "có 17/27 Thành viên Chính phủ tham dự" in refused.value.messages[0]
     assert "(18)" in refused.value.messages[0]
     assert SessionRecord.objects.get(session=tree.session).state == "planned"
 
@@ -92,7 +92,7 @@ def test_13_of_27_in_favour_fails_14_passes(voting, tree):
     closed = poll_close(user=user("tv01"), poll=second)
     assert (closed.in_favour, closed.passed) == (14, True)
     assert ItemRecord.objects.get(item=tree.btc_item).result_text.startswith(
-        "14 in favour"
+        "14 tán thành"
     )
 
 
@@ -126,7 +126,7 @@ def test_a_deputy_cannot_vote(voting, tree, secretary):
             user=deputy, poll=poll, choice=Choice.IN_FAVOUR, code=code_for(deputy)
         )
     assert refused.value.code == "deputy"
-    assert "does not vote in the member's place" in refused.value.messages[0]
+    assert "không biểu quyết thay Thành viên Chính phủ" in refused.value.messages[0]
     assert not Vote.objects.filter(poll=poll).exists()
 
 
@@ -148,7 +148,9 @@ def test_a_vote_after_close_is_refused(voting):
     late = present[1]
     with pytest.raises(ValidationError) as refused:
         vote_cast(user=late, poll=poll, choice="for", code=code_for(late))
-    assert refused.value.messages == ["The vote is closed; your vote was not recorded."]
+    assert refused.value.messages == [
+        "Biểu quyết đã kết thúc; phiếu của đồng chí không được ghi nhận."
+    ]
     # the poll object the late voter's page held was still "open": the lock re-reads
     stale = Poll.objects.get(pk=poll.pk)
     stale.state = Poll.State.OPEN

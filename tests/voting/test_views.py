@@ -53,23 +53,26 @@ def test_a_session_run_through_the_console_and_the_live_view(
     login_verified(client, secretary)
     page = client.get(console_url)
     assert page.status_code == 200
-    assert "0 of 27 members take part (18 needed)" in page.content.decode()
+    assert "0/27 Thành viên Chính phủ tham dự (cần 18)" in page.content.decode()
 
     response = client.post(
         console_url, _presence_post(tree.session, 10, 5), follow=True
     )
-    assert "Attendance saved (27 changes)." in response.content.decode()
+    assert "Đã lưu tình trạng dự họp (27 thay đổi)." in response.content.decode()
     response = client.post(console_url, {"action": "open"}, follow=True)
     assert (
-        "The session cannot open: 15 of 27 members take part; at least two thirds "
-        "(18) are needed." in response.content.decode()
+        "Chưa thể khai mạc phiên họp: có 15/27 Thành viên Chính phủ tham dự; "
+        "cần ít nhất hai phần ba (18)." in response.content.decode()
     )
     client.post(console_url, _presence_post(tree.session, 21, 4))
     response = client.post(console_url, {"action": "open"}, follow=True)
-    assert "The session is open." in response.content.decode()
+    assert "Phiên họp đã khai mạc." in response.content.decode()
 
     response = client.post(console_url, {"action": "consent"}, follow=True)
-    assert "The consent block was adopted: 1 items." in response.content.decode()
+    assert (
+        "Đã thông qua danh mục không thảo luận: 1 nội dung."
+        in response.content.decode()
+    )
     assert tree.btc_item.record.outcome == "consent"
 
     client.post(console_url, {"action": "item", "item": tree.btp_item.pk})
@@ -82,7 +85,7 @@ def test_a_session_run_through_the_console_and_the_live_view(
     response = client.post(
         live_url, {"action": "speak", "item": tree.btp_item.pk}, follow=True
     )
-    assert "Your request to speak was registered." in response.content.decode()
+    assert "Đã ghi nhận đăng ký phát biểu của đồng chí." in response.content.decode()
     speak = SpeakRequest.objects.get()
     login_verified(client, secretary)
     client.post(console_url, {"action": "floor", "speak": speak.pk})
@@ -119,7 +122,7 @@ def test_a_session_run_through_the_console_and_the_live_view(
         follow=True,
     )
     vote = Vote.objects.get()
-    assert f"Receipt: {vote.receipt}" in response.content.decode()
+    assert f"Mã biên nhận: {vote.receipt}" in response.content.decode()
     assert vote.remote
     # a wrong code is refused with the OTP message and nothing changes
     response = client.post(
@@ -137,11 +140,12 @@ def test_a_session_run_through_the_console_and_the_live_view(
     response = client.post(
         console_url, {"action": "poll_close", "poll": poll.pk}, follow=True
     )
-    assert "1 in favour, 0 against, 0 abstaining of 27 members: not adopted" in (
-        response.content.decode()
-    )
+    assert (
+        "1 tán thành, 0 không tán thành, 0 không biểu quyết trên tổng số 27 "
+        "Thành viên Chính phủ: không thông qua"
+    ) in (response.content.decode())
     response = client.post(console_url, {"action": "close"}, follow=True)
-    assert "The session is closed." in response.content.decode()
+    assert "Phiên họp đã bế mạc." in response.content.decode()
 
     # minutes: generate, edit, finalise, PDF
     minutes_url = reverse("ecabinet_session_minutes", args=[tree.session.pk])
@@ -150,7 +154,7 @@ def test_a_session_run_through_the_console_and_the_live_view(
     assert "dự tại phòng họp: 21; dự trực tuyến: 4" in minutes.text
     assert "Thông qua dự án Luật" in minutes.text
     response = client.post(minutes_url, {"action": "save", "text": "   "}, follow=True)
-    assert "The minutes cannot be empty." in response.content.decode()
+    assert "Biên bản không được để trống." in response.content.decode()
     client.post(
         minutes_url, {"action": "save", "text": minutes.text + "\nGhi chú của thư ký."}
     )
@@ -177,5 +181,5 @@ def test_a_session_run_through_the_console_and_the_live_view(
     receipt_url = reverse("ecabinet_poll_receipt", args=[poll.pk])
     login_verified(client, member)
     found = client.post(receipt_url, {"receipt": vote.receipt}).content.decode()
-    assert "Found: vote number 1 of the chain." in found
-    assert "The chain recomputed from the stored votes is intact." in found
+    assert "Đã tìm thấy: phiếu số 1 trong chuỗi." in found
+    assert "Chuỗi được tính lại từ các phiếu đã lưu là toàn vẹn." in found
