@@ -115,14 +115,24 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
         page, device = sign_in(browser, live_server, member.username, phone=remote)
         url = f"{live_server.url}/admin/sessions/{session.pk}/live/"
         page.goto(url + ("?remote=1" if remote else ""))
-        form = page.locator("#vote-form")
-        form.wait_for(state="visible")
-        form.get_by_label("Tán thành", exact=True).check()
-        # the sign-in used this step's code; the authenticator's next code confirms
-        form.locator("#vote-code").fill(totp_code(device.key, offset_seconds=30))
-        with page.expect_navigation():
-            page.get_by_role("button", name="Xác nhận biểu quyết").click()
-        receipt = Vote.objects.get(poll=poll, member=member).receipt
+        refusals = []
+        for _attempt in range(2):
+            form = page.locator("#vote-form")
+            form.wait_for(state="visible")
+            form.get_by_label("Tán thành", exact=True).check()
+            # the sign-in used this step's code; the authenticator's next code confirms
+            form.locator("#vote-code").fill(totp_code(device.key, offset_seconds=30))
+            with page.expect_navigation():
+                page.get_by_role("button", name="Xác nhận biểu quyết").click()
+            if Vote.objects.filter(poll=poll, member=member).exists():
+                break
+            # A code can straddle a 30-second step on a loaded machine: the member
+            # sees why, waits for the next code and confirms again, as a person would.
+            refusals.append(page.locator("main").inner_text()[:300])
+            page.wait_for_timeout(31_000)
+        vote = Vote.objects.filter(poll=poll, member=member).first()
+        assert vote is not None, refusals
+        receipt = vote.receipt
         assert page.get_by_text(f"Mã biên nhận: {receipt}").is_visible()
         if index in (0, 24):
             screenshot(page, f"live-2-member-voted-{'phone' if remote else 'desk'}")
