@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -261,7 +261,7 @@ def version_open(*, user, version: DocumentVersion, request=None) -> None:
         )
 
 
-def _note_owner(user):
+def note_owner(user):
     """The member a note belongs to: the user, or the member their assistant serves."""
     standing = cabinet_policy._standing(user)
     if standing.assisted_member_id is not None:
@@ -296,7 +296,7 @@ def annotation_create(
         )
     annotation = Annotation.objects.create(
         version=version,
-        member=_note_owner(user),
+        member=note_owner(user),
         written_by=user,
         page_number=page_number,
         quote=nfc(quote)[:2000],
@@ -315,7 +315,7 @@ def annotation_create(
 
 
 def _check_annotation_owner(user, annotation: Annotation) -> None:
-    if _note_owner(user).pk != annotation.member_id:
+    if note_owner(user).pk != annotation.member_id:
         raise PermissionDenied(_("This note is not yours."))
 
 
@@ -358,9 +358,7 @@ def annotations_visible(*, user, document: Document):
     those shared, on every version."""
     if not user_can_read_document(user, document):
         return Annotation.objects.none()
-    owner = _note_owner(user)
-    from django.db.models import Q
-
+    owner = note_owner(user)
     return (
         Annotation.objects.filter(version__document=document)
         .filter(Q(member=owner) | Q(shared=True))

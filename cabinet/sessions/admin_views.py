@@ -45,16 +45,11 @@ User = get_user_model()
 TEMPLATES = "cabinet/sessions_admin"
 
 
-def _require(user, action):
-    if not cabinet_policy.user_has_permission(user, action):
-        raise PermissionDenied
-
-
 # --- Sessions console --------------------------------------------------------------
 
 
 def sessions_index(request):
-    _require(request.user, Action.MANAGE_SESSION)
+    cabinet_policy.check(request.user, Action.MANAGE_SESSION)
     sessions = SessionPage.objects.order_by("-starts_at")
     rows = []
     for session in sessions:
@@ -101,7 +96,7 @@ class ParticipantForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def composition(request, session_id):
-    _require(request.user, Action.MANAGE_SESSION)
+    cabinet_policy.check(request.user, Action.MANAGE_SESSION)
     session = get_object_or_404(SessionPage, pk=session_id)
     session_composition_default(session=session, user=request.user)
     participants = list(

@@ -15,7 +15,6 @@ from cabinet.models import (
     ItemPosition,
     Participant,
     SessionPage,
-    SessionVisit,
 )
 from cabinet.permissions import Action, cabinet_policy
 from cabinet.roles import MEMBER
@@ -171,7 +170,7 @@ def reading_room(*, user, session: SessionPage) -> ReadingRoom:
         document__in=documents, review_status=ReviewStatus.APPROVED
     ).order_by("document", "-number"):
         approved_by_doc.setdefault(version.document_id, []).append(version)
-    from cabinet.sessions.services import note_owner
+    from documents.services import note_owner
 
     owner = note_owner(user)
     my_notes = list(
@@ -234,7 +233,3 @@ def reading_room(*, user, session: SessionPage) -> ReadingRoom:
         else [],
         my_notes=my_notes,
     )
-
-
-def session_of_visit(user, session) -> SessionVisit | None:
-    return SessionVisit.objects.filter(user=user, session=session).first()

@@ -25,7 +25,7 @@ from cabinet.models import (
     SessionPage,
     SessionVisit,
 )
-from cabinet.notifications.scheduling import deadline_cancel, deadline_schedule
+from cabinet.notifications.scheduling import deadline_schedule
 from cabinet.notifications.services import notify
 from cabinet.permissions import Action, cabinet_policy
 from cabinet.sessions.selectors import is_member, members
@@ -36,14 +36,6 @@ User = get_user_model()
 # "add" lets them create the item's dossier and edit the pages they created, never
 # rename or move the item itself.
 FOCAL_ITEM_PERMISSIONS = ("add",)
-
-
-def note_owner(user):
-    """The member whose notes/positions a user handles: an assistant's member, or self."""
-    standing = cabinet_policy._standing(user)
-    if standing.assisted_member_id is not None:
-        return User.objects.get(pk=standing.assisted_member_id)
-    return user
 
 
 def session_visit(*, user, session: SessionPage) -> datetime | None:
@@ -372,7 +364,3 @@ def dossier_submit(*, user, dossier: DossierPage, request=None):
         )
     del revision
     return workflow.start(dossier, user)
-
-
-def positions_deadline_cancel(*, session: SessionPage) -> int:
-    return deadline_cancel(key=f"session:{session.pk}:positions")
