@@ -19,6 +19,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("One-time code accepted"),
     ),
     "ecabinet.otp_failed": (_("One-time code refused"), _("One-time code refused")),
+    "ecabinet.api_token_issue": (
+        _("App signed in"),
+        _("An access token was issued to a device"),
+    ),
+    "ecabinet.api_token_revoke": (
+        _("App signed out"),
+        _("A device's access token was revoked"),
+    ),
     "ecabinet.otp_enrolled": (_("Authenticator enrolled"), _("Authenticator enrolled")),
     "ecabinet.otp_backup_codes": (
         _("Backup codes generated"),

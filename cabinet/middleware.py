@@ -3,7 +3,8 @@
 Django's LocaleMiddleware follows the browser's Accept-Language, which would show
 English to any member whose tablet is set to English. Here the language comes from the
 language switch (a cookie) and otherwise is ``LANGUAGE_CODE`` (vi). The Wagtail admin
-then applies each signed-in user's own preference on top.
+then applies each signed-in user's own preference on top. The JSON API (/api/) is the
+exception: apps have no cookie and say their language in Accept-Language.
 """
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.http import HttpResponseForbidden
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 
 class DefaultLanguageMiddleware:
@@ -20,14 +22,27 @@ class DefaultLanguageMiddleware:
 
     def __call__(self, request):
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if request.path_info.startswith("/api/"):
+            # Apps say their language in Accept-Language (they have no cookie).
+            language = self._accepted(request) or language
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
+        if request.path_info.startswith("/api/"):
+            patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+    def _accepted(self, request) -> str | None:
+        header = request.headers.get("Accept-Language", "")
+        for code, _quality in parse_accept_lang_header(header):
+            code = code.lower().split("-")[0]
+            if code in self.supported:
+                return code
+        return None
 
 
 def _is_navigation(request) -> bool:

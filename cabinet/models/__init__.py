@@ -11,6 +11,7 @@ from cabinet.models.ballots import (
     OTPApprovalTask,
     ResolutionDraft,
 )
+from cabinet.models.devices import DeviceToken
 from cabinet.models.government import HomePage, Ministry, Person
 from cabinet.models.notifications import (
     Channel,
@@ -49,6 +50,7 @@ from cabinet.models.voting import (
 )
 
 __all__ = [
+    "DeviceToken",
     "ResolutionAttachment",
     "ResolutionIndexPage",
     "ResolutionNumber",

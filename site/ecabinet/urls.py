@@ -34,4 +34,17 @@ urlpatterns += [
 ]
 # --- end resolutions -------------------------------------------------------------------
 
+# --- Members' apps: the JSON API, version 1 (cabinet/api) ----------------------------
+from django.urls import re_path  # noqa: E402
+
+from cabinet.api import api as api_v1  # noqa: E402
+from cabinet.api import views as api_views  # noqa: E402
+
+urlpatterns += [
+    path("api/", api_views.index, name="api_index"),
+    path("api/v1/", api_v1.urls),
+    re_path(r"^api/", api_views.not_found),
+]
+# --- end API ---------------------------------------------------------------------------
+
 urlpatterns += [path("", include(wagtail_urls))]

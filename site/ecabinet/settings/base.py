@@ -386,3 +386,8 @@ MIDDLEWARE.insert(  # noqa: F405
 )
 # --- Opinion ballots (cabinet/ballots) -----------------------------------------------------
 NOTIFY_OVERDUE_PROVIDERS += ["cabinet.ballots.selectors.overdue_ballots"]
+
+# --- Members' apps: the JSON API /api/v1/ (cabinet/api, django-ninja) ------------------
+INSTALLED_APPS += ["ninja"]  # noqa: F405 - serves the docs page's assets locally
+# Days an app's access token lives; members sign the device in again afterwards.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
