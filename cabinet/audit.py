@@ -94,6 +94,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
         _("Attendance recorded"),
         _("A participant's presence was recorded"),
     ),
+    "ecabinet.attendance_check_in": (
+        _("Remote check-in"),
+        _("A member checked in remotely"),
+    ),
     "ecabinet.session_open": (_("Session opened"), _("The session was opened")),
     "ecabinet.session_close": (_("Session closed"), _("The session was closed")),
     "ecabinet.item_start": (_("Item taken up"), _("The session moved to this item")),

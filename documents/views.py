@@ -34,13 +34,14 @@ def _readable_version_or_404(user, pk) -> DocumentVersion:
     return version
 
 
-@verified_login_required
-def download(request, pk):
-    version = _readable_version_or_404(request.user, pk)
-    version_open(user=request.user, version=version, request=request)
+def version_file_response(version: DocumentVersion, *, inline: bool = False):
+    """The decrypted file of ``version`` as a response; the caller has checked the
+    reader's right and recorded the open (``version_open``). Never cached.
+
+    Sent whole rather than streamed: the storage authenticates and decrypts the file
+    in memory before anything can be sent, so streaming would save nothing."""
     with version.file.open("rb") as stored:
         data = stored.read()
-    inline = request.GET.get("inline") == "1" and version.is_pdf
     response = HttpResponse(data, content_type=version.content_type)
     disposition = "inline" if inline else "attachment"
     ascii_name = (
@@ -53,6 +54,15 @@ def download(request, pk):
     response["Content-Length"] = str(len(data))
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@verified_login_required
+def download(request, pk):
+    version = _readable_version_or_404(request.user, pk)
+    version_open(user=request.user, version=version, request=request)
+    inline = request.GET.get("inline") == "1" and version.is_pdf
+    response = version_file_response(version, inline=inline)
     if inline:
         # The PDF preview is framed by our own document page only.
         response["X-Frame-Options"] = "SAMEORIGIN"

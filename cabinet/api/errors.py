@@ -139,6 +139,11 @@ CONFLICT_CODES = {
     "closed",
     "already_open",
     "not_open",
+    # the live session (cabinet.api.live)
+    "not_present",
+    "in_room",
+    "deputy_present",
+    "state",
 }
 
 

@@ -42,6 +42,20 @@ def user_reads_session(user, session: SessionPage) -> bool:
     return session.participants.filter(Q(user=user) | Q(deputy=user)).exists()
 
 
+def sessions_readable(user) -> QuerySet[SessionPage]:
+    """The live sessions ``user_reads_session`` admits, as one QuerySet."""
+    sessions = SessionPage.objects.live()
+    if not getattr(user, "is_authenticated", False):
+        return sessions.none()
+    if cabinet_policy.user_has_permission(user, Action.READ_DOSSIER):
+        return sessions
+    return sessions.filter(
+        pk__in=Participant.objects.filter(Q(user=user) | Q(deputy=user)).values(
+            "session"
+        )
+    )
+
+
 def is_member(user) -> bool:
     standing = cabinet_policy._standing(user)
     return MEMBER.group_name in standing.groups

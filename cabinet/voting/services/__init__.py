@@ -24,6 +24,7 @@ from cabinet.voting.services.minutes import (
     minutes_update,
 )
 from cabinet.voting.services.running import (
+    attendance_check_in,
     attendance_record,
     attendance_record_many,
     consent_block_adopt,
@@ -47,6 +48,7 @@ from cabinet.voting.services.votes import (
 
 __all__ = [
     "Quorum",
+    "attendance_check_in",
     "attendance_record",
     "attendance_record_many",
     "consent_block_adopt",

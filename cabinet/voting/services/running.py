@@ -19,6 +19,7 @@ from cabinet.models import (
     SessionRecord,
     SpeakRequest,
 )
+from cabinet.permissions import Action, cabinet_policy
 from cabinet.sessions.selectors import consent_block
 from cabinet.sessions.services import session_composition_default
 from cabinet.voting.services._common import (
@@ -62,6 +63,70 @@ def attendance_record(
         participant=participant.user_id,
         presence=presence,
     )
+    return attendance
+
+
+def attendance_check_in(*, user, session: SessionPage, request=None) -> Attendance:
+    """A member records their own remote presence (from the app, away from the room).
+
+    Only a member invited as a member checks in, never an assistant, deputy or guest
+    (they attend through the secretariat). Idempotent: a second check-in returns the
+    presence already recorded. Refused once the session is closed, when the
+    secretariat has recorded the member in the room (the room's record wins), and
+    when a deputy was recorded in the member's place.
+    """
+    participant = session.participants.filter(
+        user=user, role=Participant.Role.MEMBER
+    ).first()
+    if participant is None or not cabinet_policy.user_has_permission(user, Action.VOTE):
+        raise PermissionDenied(
+            _("Only a Government member invited to this session checks in.")
+        )
+    with transaction.atomic():
+        record = SessionRecord.objects.select_for_update().get(pk=record_of(session).pk)
+        if record.state == SessionRecord.State.CLOSED:
+            raise ValidationError(_("The session is closed."), code="closed")
+        attendance = (
+            Attendance.objects.select_for_update()
+            .filter(participant=participant)
+            .first()
+        )
+        presence = attendance.presence if attendance else Presence.UNKNOWN
+        if presence == Presence.REMOTE:
+            return attendance
+        if presence == Presence.IN_ROOM:
+            raise ValidationError(
+                _(
+                    "The secretariat has recorded you in the room; a remote "
+                    "check-in is not needed."
+                ),
+                code="in_room",
+            )
+        if (
+            presence == Presence.DEPUTY
+            or participant.deputy_id
+            or participant.deputy_name
+        ):
+            raise ValidationError(
+                _(
+                    "Your deputy is recorded in your place; ask the secretariat to "
+                    "change the record before you check in."
+                ),
+                code="deputy_present",
+            )
+        attendance, _created = Attendance.objects.update_or_create(
+            participant=participant, defaults={"presence": Presence.REMOTE}
+        )
+        record.version += 1
+        record.save(update_fields=["version"])
+        audit_log(
+            action="ecabinet.attendance_check_in",
+            instance=session,
+            user=user,
+            request=request,
+            previous=presence,
+            presence=Presence.REMOTE,
+        )
     return attendance
 
 
