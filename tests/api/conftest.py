@@ -15,6 +15,7 @@ from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.api.session_fixtures import dossier, tree  # noqa: F401 - fixtures
 from tests.conftest import DEMO_PASSWORD
 from tests.utils import totp_code
 

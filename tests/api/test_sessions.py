@@ -18,31 +18,9 @@ from cabinet.sessions.services import session_composition_default
 from documents.models import DocumentOpen
 from documents.services import document_replace, document_upload, versions_approve
 from tests.api.conftest import ApiClient, sign_in
-from tests.sessions.conftest import Tree, docx_upload, pdf_upload, tree, user  # noqa: F401
+from tests.sessions.conftest import docx_upload, pdf_upload, user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dossier(tree):
-    """An open draft and a confidential plan (named: tv01, tv12) on the Finance item."""
-    officer = user("daumoi.btc")
-    open_document = document_upload(
-        user=officer,
-        page=tree.btc_dossier,
-        title="Dự thảo Nghị định về nợ công",
-        upload=pdf_upload(name="Dự thảo nghị định.pdf"),
-    )
-    confidential = document_upload(
-        user=officer,
-        page=tree.btc_dossier,
-        title="Phương án xử lý nợ (mật hạn chế)",
-        upload=pdf_upload(name="phuong-an.pdf", lines=("Phương án xử lý khoản nợ X",)),
-        classification="confidential",
-        named_readers=[user("tv01"), user("tv12")],
-    )
-    versions_approve(page=tree.btc_dossier, user=user("chuyenvien"))
-    return open_document, confidential
 
 
 def _past_session(tree, *, closed=True) -> SessionPage:
@@ -153,7 +131,7 @@ def test_the_programme_lists_the_dossiers_i_may_read(tree, dossier):
     assert download.content.startswith(b"%PDF")
     assert download["Cache-Control"] == "private, no-store"
     assert download["Content-Disposition"] == (
-        "attachment; filename=\"D? th?o ngh? ??nh.pdf\"; "
+        'attachment; filename="D? th?o ngh? ??nh.pdf"; '
         "filename*=UTF-8''D%E1%BB%B1%20th%E1%BA%A3o%20ngh%E1%BB%8B%20%C4%91%E1%BB%8Bnh.pdf"
     )
     assert DocumentOpen.objects.filter(version=version, user=user("tv05")).exists()
