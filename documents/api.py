@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from cabinet.api.errors import responses
 from cabinet.api.params import (
     MAX_ID,
+    Input,
     Limit,
     ObjectId,
     Offset,
@@ -83,7 +84,7 @@ class DocumentOut(Schema):
     notes_url: str
 
 
-class NoteIn(Schema):
+class NoteIn(Input):
     text: StorableText = Field(..., min_length=1, max_length=10000)
     page: int | None = Field(None, ge=1, le=100000)
     quote: StorableText = Field("", max_length=2000)
@@ -96,7 +97,7 @@ class NoteIn(Schema):
     )
 
 
-class NotePatch(Schema):
+class NotePatch(Input):
     text: StorableText | None = Field(None, min_length=1, max_length=10000)
     shared: bool | None = None
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from cabinet.api.errors import responses
-from cabinet.api.params import ObjectId
+from cabinet.api.params import Input, ObjectId
 from cabinet.api.security import OTP_THROTTLE
 from cabinet.api.sessions import readable_item, readable_session
 from cabinet.models import (
@@ -153,7 +153,7 @@ class CheckInOut(Schema):
     live_url: str
 
 
-class VoteIn(Schema):
+class VoteIn(Input):
     choice: Literal["for", "against", "abstain"]
     otp: str = Field(
         ...,

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from ninja import Path, Query
+from ninja import Path, Query, Schema
 from ninja.params import P
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
+from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**31 - 1
 
@@ -38,6 +39,20 @@ def _storable(value: str) -> str:
 
 # Text a caller sends that is stored: no NUL, valid Unicode (services apply NFC).
 StorableText = Annotated[str, AfterValidator(_storable)]
+
+
+class Input(Schema):
+    """A request body: a JSON object. (Ninja's ``Schema`` reads attributes of any
+    object, so without this an array would pass for a body whose fields are all
+    optional.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data):
+        # ninja's own (outer) validator has wrapped the input in a DjangoGetter
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise PydanticCustomError("dict_type", "Input should be an object")
+        return data
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from cabinet.api.errors import responses
-from cabinet.api.params import Limit, ObjectId, Offset, StorableText, on_field
+from cabinet.api.params import Input, Limit, ObjectId, Offset, StorableText, on_field
 from cabinet.models import (
     AgendaItemPage,
     Attendance,
@@ -131,7 +131,7 @@ class PositionsOut(Schema):
     items: list[PositionOut]
 
 
-class PositionIn(Schema):
+class PositionIn(Input):
     stance: Literal["no_objection", "wish_to_speak", "objection"]
     comment: StorableText = Field(
         "", max_length=2000, description="Required with an objection: what and why."

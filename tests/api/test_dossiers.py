@@ -102,6 +102,17 @@ def test_notes_written_read_changed_and_deleted(tree, dossier):
     assert (retyped["text"], retyped["shared"]) == ("Đề nghị bổ sung phạm vi", True)
     assert app.delete(path).status_code == 204
     assert not Annotation.objects.exists()
+    # a body must be an object, even where every field is optional
+    note = annotation_create(
+        user=user("tv05"), version=document.versions.get(), body="Giữ nguyên"
+    )
+    array = app.patch(f"/notes/{note.pk}", [None])
+    assert array.status_code == 422
+    assert (
+        array.json()["fields"][0]["message"]
+        == "Nội dung yêu cầu phải là một đối tượng JSON."
+    )
+    assert Annotation.objects.get().body == "Giữ nguyên"
     assert app.get(path).status_code == 404
     actions = set(
         ModelLogEntry.objects.filter(
