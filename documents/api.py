@@ -119,7 +119,7 @@ class NoteOut(Schema):
     url: str
 
 
-def _name(user) -> str:
+def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
@@ -175,8 +175,8 @@ def _note_out(note: Annotation, owner) -> dict:
         "text": note.body,
         "shared": note.shared,
         "mine": note.member_id == owner.pk,
-        "member": _name(note.member),
-        "written_by": _name(note.written_by),
+        "member": person_name(note.member),
+        "written_by": person_name(note.written_by),
         "created_at": note.created_at,
         "updated_at": note.updated_at,
         "url": reverse("api_v1:note", args=[note.pk]),

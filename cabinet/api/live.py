@@ -21,7 +21,6 @@ from cabinet.api.params import Input, ObjectId
 from cabinet.api.security import OTP_THROTTLE
 from cabinet.api.sessions import readable_item, readable_session
 from cabinet.models import (
-    AgendaItemPage,
     Attendance,
     Choice,
     Poll,
@@ -39,6 +38,7 @@ from cabinet.voting.services import (
     user_runs_session,
     vote_cast,
 )
+from documents.api import person_name
 
 router = Router(tags=["live session"])
 
@@ -174,14 +174,6 @@ class VoteOut(Schema):
     poll_url: str
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def _session_of(item: AgendaItemPage) -> SessionPage:
-    return SessionPage.objects.ancestor_of(item).get()
-
-
 def _my_vote(vote: Vote) -> dict:
     return {
         "choice": vote.choice,
@@ -227,7 +219,7 @@ def poll_out(poll: Poll, *, user, session: SessionPage) -> dict:
         "passed": poll.passed if closed else None,
         "result_text": result_text(poll) if closed else "",
         "chain_head": poll.chain_head if closed else "",
-        "names": [{"name": _name(v.member), "choice": v.choice} for v in votes]
+        "names": [{"name": person_name(v.member), "choice": v.choice} for v in votes]
         if show and poll.named
         else [],
         "mine": _my_vote(mine) if mine else None,
@@ -268,7 +260,7 @@ def _my_presence(user, session: SessionPage) -> str | None:
 def _readable_poll(user, pk: int) -> tuple[Poll, SessionPage]:
     poll = get_object_or_404(Poll.objects.select_related("item"), pk=pk)
     item = readable_item(user, poll.item_id)
-    return poll, _session_of(item)
+    return poll, item.session
 
 
 @router.post(

@@ -40,7 +40,7 @@ from cabinet.sessions.selectors import (
     user_reads_session,
 )
 from cabinet.sessions.services import position_set
-from documents.api import DocumentBrief, document_brief
+from documents.api import DocumentBrief, document_brief, person_name
 
 router = Router(tags=["sessions"])
 
@@ -313,7 +313,7 @@ def session_detail(request, session_id: ObjectId):
     return {
         **row,
         "summary_html": session.summary,
-        "chair": (chair.get_full_name() or chair.get_username()) if chair else None,
+        "chair": person_name(chair) if chair else None,
         "previous_visit": room.previous_visit,
         "news_count": room.news_count,
         "items": items,
