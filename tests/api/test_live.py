@@ -135,10 +135,14 @@ def test_a_member_checks_in_before_the_session_opens(tree):
     )
 
 
-def test_the_live_state_shows_the_vote_and_my_own_vote_only(tree, running):
+def test_the_live_state_shows_the_vote_and_my_own_vote_only(
+    tree, running, django_assert_max_num_queries
+):
     member = user("tv05")
     app = sign_in(member)
-    state = app.get(f"/sessions/{tree.session.pk}/live")
+    # every member's app polls it every few seconds: a fixed, small number of queries
+    with django_assert_max_num_queries(20):
+        state = app.get(f"/sessions/{tree.session.pk}/live")
     assert state.status_code == 200
     live = state.json()
     assert (live["state"], live["state_label"]) == ("open", "Đang họp")
