@@ -42,7 +42,7 @@ from documents.views import version_file_response
 router = Router(tags=["dossiers"])
 
 
-class VersionOut(Schema):
+class DocumentVersionOut(Schema):
     id: int
     number: int
     original_name: str
@@ -64,7 +64,7 @@ class DocumentBrief(Schema):
     title: str
     classification: str = Field(..., description="public, internal or confidential.")
     ministry: str | None
-    version: VersionOut
+    version: DocumentVersionOut
     is_new: bool = Field(..., description="Appeared since my previous visit.")
     updated: bool = Field(..., description="A new version since my previous visit.")
     notes_count: int = Field(..., description="My notes (or my member's).")
@@ -78,8 +78,8 @@ class DocumentOut(Schema):
     ministry: str | None
     session_id: int | None
     item_id: int | None
-    current: VersionOut
-    versions: list[VersionOut] = Field(..., description="Newest first.")
+    current: DocumentVersionOut
+    versions: list[DocumentVersionOut] = Field(..., description="Newest first.")
     notes_count: int = Field(..., description="My notes (or my member's).")
     notes_url: str
 

@@ -77,23 +77,23 @@ class SpeakRequestOut(Schema):
     url: str = Field(..., description="DELETE it to withdraw while waiting.")
 
 
-class ChoiceOut(Schema):
+class PollChoiceOut(Schema):
     value: str
     label: str
 
 
-class TallyOut(Schema):
+class PollTallyOut(Schema):
     in_favour: int
     against: int
     abstain: int
 
 
-class NamedVoteOut(Schema):
+class PollNamedVoteOut(Schema):
     name: str
     choice: str
 
 
-class MyVoteOut(Schema):
+class MyPollVoteOut(Schema):
     choice: str
     choice_label: str
     receipt: str = Field(..., description="The hash of my entry in the vote's chain.")
@@ -113,24 +113,24 @@ class PollOut(Schema):
     allow_change: bool = Field(..., description="Votes may be changed until close.")
     opened_at: datetime
     closed_at: datetime | None
-    choices: list[ChoiceOut]
+    choices: list[PollChoiceOut]
     members_total: int
     majority_needed: int
     voted: int = Field(..., description="How many members have voted so far.")
-    tally: TallyOut | None = Field(
-        ..., description="Counts by choice: once closed (at once for the chair)."
+    tally: PollTallyOut | None = Field(
+        ..., description="SessionCounts by choice: once closed (at once for the chair)."
     )
     passed: bool | None
     result_text: str = Field(..., description="Empty while the vote is open.")
     chain_head: str = Field(..., description="Sealed at close; empty while open.")
-    names: list[NamedVoteOut] = Field(
+    names: list[PollNamedVoteOut] = Field(
         ..., description="Who voted how, for a named vote once closed."
     )
-    mine: MyVoteOut | None
+    mine: MyPollVoteOut | None
     vote_url: str
 
 
-class LiveOut(Schema):
+class SessionLiveOut(Schema):
     session_id: int
     version: int = Field(..., description="Changes whenever anything changes.")
     state: str = Field(..., description="planned, open or closed.")
@@ -153,7 +153,7 @@ class CheckInOut(Schema):
     live_url: str
 
 
-class VoteIn(Input):
+class PollVoteIn(Input):
     choice: Literal["for", "against", "abstain"]
     otp: str = Field(
         ...,
@@ -163,7 +163,7 @@ class VoteIn(Input):
     )
 
 
-class VoteOut(Schema):
+class PollVoteOut(Schema):
     poll_id: int
     choice: str
     choice_label: str
@@ -290,7 +290,7 @@ def check_in(request, session_id: ObjectId):
 
 @router.get(
     "/sessions/{session_id}/live",
-    response=responses({200: LiveOut}),
+    response=responses({200: SessionLiveOut}),
     url_name="session_live",
     summary="The live state of a session (poll it every few seconds)",
 )
@@ -383,7 +383,7 @@ def poll_list(request, session_id: ObjectId):
 
 @router.post(
     "/polls/{poll_id}/vote",
-    response=responses({201: VoteOut}),
+    response=responses({201: PollVoteOut}),
     url_name="poll_vote",
     throttle=OTP_THROTTLE,
     summary="Cast (or change) my vote, confirmed by a one-time code",
@@ -394,7 +394,7 @@ def poll_list(request, session_id: ObjectId):
         "`already_voted`."
     ),
 )
-def vote(request, poll_id: ObjectId, payload: VoteIn):
+def vote(request, poll_id: ObjectId, payload: PollVoteIn):
     user = request.auth
     poll, session = _readable_poll(user, poll_id)
     cast = vote_cast(

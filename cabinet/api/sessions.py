@@ -45,7 +45,7 @@ from documents.api import DocumentBrief, document_brief, person_name
 router = Router(tags=["sessions"])
 
 
-class Counts(Schema):
+class SessionCounts(Schema):
     items: int
     votes_expected: int = Field(..., description="Items on which a vote is expected.")
     my_positions: int = Field(..., description="Items I have marked.")
@@ -78,11 +78,11 @@ class SessionOut(Schema):
         ..., description="As recorded on the day: in_room, remote, absent, deputy."
     )
     votes: bool = Field(..., description="I vote in this session.")
-    counts: Counts
+    counts: SessionCounts
     url: str
 
 
-class PositionOut(Schema):
+class ItemPositionOut(Schema):
     item_id: int
     item_title: str
     stance: str | None = Field(
@@ -93,7 +93,7 @@ class PositionOut(Schema):
     updated_at: datetime | None
 
 
-class ItemOut(Schema):
+class AgendaItemOut(Schema):
     id: int
     title: str
     ministry: str | None
@@ -104,7 +104,7 @@ class ItemOut(Schema):
         ..., description="Empty until taken: discussed, consent, adopted, rejected."
     )
     result_text: str
-    position: PositionOut | None = Field(..., description="My position, if marked.")
+    position: ItemPositionOut | None = Field(..., description="My position, if marked.")
     documents: list[DocumentBrief]
     position_url: str
     speak_url: str
@@ -117,21 +117,21 @@ class SessionDetail(SessionOut):
         ..., description="My visit before this one: what is newer is marked."
     )
     news_count: int
-    items: list[ItemOut]
+    items: list[AgendaItemOut]
     positions_url: str
     live_url: str
 
 
-class PositionsOut(Schema):
+class SessionPositionsOut(Schema):
     session_id: int
     deadline: datetime | None
     can_mark: bool = Field(
         ..., description="I am invited as a member and positions are still open."
     )
-    items: list[PositionOut]
+    items: list[ItemPositionOut]
 
 
-class PositionIn(Input):
+class ItemPositionIn(Input):
     stance: Literal["no_objection", "wish_to_speak", "objection"]
     comment: StorableText = Field(
         "", max_length=2000, description="Required with an objection: what and why."
@@ -275,7 +275,7 @@ def session_list(request, past: bool = False, limit: Limit = 50, offset: Offset 
     url_name="session",
     summary="A session's programme, with the dossiers I may read",
     description=(
-        "Counts as a visit: documents newer than my previous visit are marked "
+        "SessionCounts as a visit: documents newer than my previous visit are marked "
         "`is_new` or `updated`."
     ),
 )
@@ -333,7 +333,7 @@ def _can_mark(user, session: SessionPage) -> bool:
 
 @router.get(
     "/sessions/{session_id}/positions",
-    response=responses({200: PositionsOut}),
+    response=responses({200: SessionPositionsOut}),
     url_name="session_positions",
     summary="My positions on the session's items",
 )
@@ -354,7 +354,7 @@ def position_list(request, session_id: ObjectId):
 
 @router.put(
     "/items/{item_id}/position",
-    response=responses({200: PositionOut}),
+    response=responses({200: ItemPositionOut}),
     url_name="item_position",
     summary="Mark my position on an item before the session",
     description=(
@@ -362,7 +362,7 @@ def position_list(request, session_id: ObjectId):
         "deadline and before the session starts. An objection needs a comment."
     ),
 )
-def position_put(request, item_id: ObjectId, payload: PositionIn):
+def position_put(request, item_id: ObjectId, payload: ItemPositionIn):
     item = readable_item(request.auth, item_id)
     with on_field("stance", no_reason="comment", closed="body"):
         position = position_set(

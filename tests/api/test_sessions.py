@@ -237,3 +237,23 @@ def test_positions_are_refused_after_the_deadline_to_assistants_and_on_hidden_it
     assert huge.status_code == 422 and huge.json()["fields"][0]["field"] == "item_id"
     outsider = sign_in(user("daumoi.btp"))
     assert outsider.put(url, {"stance": "no_objection"}).status_code == 404
+
+
+def test_no_two_schemas_of_the_api_share_a_name():
+    """The OpenAPI components are keyed by class name, and django-ninja silently keeps
+    one of two schemas with the same name: the other endpoint's documentation (and
+    schemathesis' checks of it) would be wrong."""
+    from ninja import Schema
+
+    import cabinet.api  # noqa: F401 - mounts every router
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    modules: dict[str, set[str]] = {}
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith(("cabinet.", "documents.")):
+            modules.setdefault(cls.__name__, set()).add(cls.__module__)
+    assert {name: found for name, found in modules.items() if len(found) > 1} == {}
