@@ -100,7 +100,8 @@ def test_check_in_refusals_say_why(tree, running, secretary):
         other = sign_in(user(username)).post(f"/sessions/{tree.session.pk}/check-in")
         assert other.status_code == 403, username
         assert other.json()["message"] == (
-            "Chỉ Thành viên Chính phủ được mời dự phiên họp này mới điểm danh."
+            "Chỉ Thành viên Chính phủ được mời dự phiên họp này mới điểm danh "
+            "trực tuyến."
         )
     # a member whose deputy attends in their place
     member = away()
