@@ -36,10 +36,14 @@ from harness import (
 
 TITLE = "archive search: recall@10 and MRR (ALQAC 2024), latency (legal corpus)"
 # About 2.5 minutes on a quiet 2-core machine; up to 6 with other work beside it.
-BUDGET_SECONDS = int(os.environ.get("BENCH_SEARCH_BUDGET", 480))
+BUDGET_SECONDS = int(os.environ.get("BENCH_SEARCH_BUDGET", 270))
 DATA = Path(os.environ.get("BENCH_SEARCH_DATA", "/work/shared/data/legal"))
 LATENCY_QUERIES = 200
 PLAIN = "1.0, 1.0, 1.0, 0.0"  # bm25() weights: every word, the word-pair column unused
+# archive_import against a raw bulk insert of the same lines: it stores each text
+# twice (the document and its index record), folded, with its word pairs, so about
+# three times the raw insert's writing; at least a quarter of its rate.
+IMPORT_TARGET = 0.25
 
 
 def run(bench: Bench) -> None:
@@ -61,15 +65,34 @@ def run(bench: Bench) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+        database = var_dir / "search.sqlite3"
+        empty = var_dir / "empty.sqlite3"
+        _copy_database(database, empty)
         questions = [
             json.loads(line)
             for line in (alqac / "queries_alqac2024.jsonl").open(encoding="utf-8")
         ]
         _relevance(bench, alqac, questions, var_dir)
+        # the corpus goes into an empty archive: a copy of the freshly migrated
+        # database, quicker than deleting the articles and rebuilding the index
+        _copy_database(empty, database)
         _latency(bench, corpus, questions)
         from django.db import connections
 
         connections.close_all()
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """SQLite's online backup, with Django's connections closed around it."""
+    import sqlite3
+
+    from django.db import connections
+
+    connections.close_all()
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
 
 
 def alqac_records(path: Path):
@@ -146,18 +169,78 @@ def _relevance(bench: Bench, alqac: Path, questions: list[dict], var_dir: Path):
     base_mrr = sum(m for _, m in plain) / n
     bench.row("questions judged", n)
     bench.row(
-        "recall@10 (baseline: plain BM25)",
+        "search relevance: recall@10 (baseline: plain BM25)",
         round(recall, 4),
         baseline=round(base_recall, 4),
         target=Target(">=", 0.95),
     )
-    bench.row("MRR (baseline: plain BM25)", round(mrr, 4), baseline=round(base_mrr, 4))
+    bench.row(
+        "search relevance: MRR (baseline: plain BM25)",
+        round(mrr, 4),
+        baseline=round(base_mrr, 4),
+        target=Target(">=", 1, of="ratio"),
+    )
     bench.note(
         "plain BM25 = raw FTS5 MATCH of every folded word (OR), unweighted bm25(), "
         "on the same index; the service adds neighbouring word pairs, weights title "
         "and number 2x and leaves out terms found in more than half of the records "
         "once there are 1,000+"
     )
+
+
+def _raw_import_rate(corpus: Path) -> float:
+    """Documents per second of the least an import can do: the same lines parsed
+    and written as they are, in batches of 250 (as ``archive_import``), to a plain
+    table and to an FTS5 table defined as the archive's, in the same database."""
+    import gzip
+
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'search_archive_fts'"
+        )
+        (fts_sql,) = cursor.fetchone()
+        cursor.execute(fts_sql.replace("search_archive_fts", "bench_raw_fts", 1))
+        cursor.execute(
+            "CREATE TABLE bench_raw_document (id INTEGER PRIMARY KEY, "
+            "external_id TEXT NOT NULL UNIQUE, number TEXT, title TEXT, issuer TEXT, "
+            "doc_type TEXT, issued_on TEXT, effective_on TEXT, source_url TEXT, "
+            "text TEXT)"
+        )
+    fields = ("id", "number", "title", "issuer", "doc_type", "issued_on")
+    fields += ("effective_on", "source_url", "text")
+
+    def write(batch: list[tuple[int, dict]]) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO bench_raw_document (id, external_id, number, title, "
+                "issuer, doc_type, issued_on, effective_on, source_url, text) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(rowid, *(d.get(f) for f in fields)) for rowid, d in batch],
+            )
+            cursor.executemany(
+                "INSERT INTO bench_raw_fts (rowid, title, number, body, pairs) "
+                "VALUES (%s, %s, %s, %s, '')",
+                [(rowid, d["title"], d["number"], d["text"]) for rowid, d in batch],
+            )
+
+    count = 0
+    started = time.perf_counter()
+    with gzip.open(corpus, "rt", encoding="utf-8") as lines:
+        batch = []
+        for count, line in enumerate(lines, 1):
+            batch.append((count, json.loads(line)))
+            if len(batch) == 250:
+                write(batch)
+                batch = []
+        write(batch)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_raw_fts")
+        cursor.execute("DROP TABLE bench_raw_document")
+    progress(f"raw bulk insert: {count} documents in {seconds:.1f}s")
+    return count / seconds
 
 
 def _latency(bench: Bench, corpus: Path, questions: list[dict]) -> None:
@@ -167,15 +250,31 @@ def _latency(bench: Bench, corpus: Path, questions: list[dict]) -> None:
     from search.models import LegalDocument
     from search.query import SearchQuery
     from search.scope import Scope
-    from search.services import archive_import, archive_reindex, archive_search
+    from search.services import archive_import, archive_search
 
-    LegalDocument.objects.all().delete()
-    archive_reindex()
+    if LegalDocument.objects.exists():
+        raise RuntimeError("the corpus must be imported into an empty archive")
+    corpus.read_bytes()  # both imports read the file from the page cache
+    raw_rate = _raw_import_rate(corpus)
     started = time.perf_counter()
     report = archive_import(path=corpus)
     seconds = time.perf_counter() - started
     bench.row("corpus documents imported", report.created)
-    bench.row("import rate", round(report.created / seconds, 1), unit="docs/s")
+    bench.row(
+        "archive import (baseline: raw bulk insert + FTS5)",
+        round(report.created / seconds, 1),
+        unit="docs/s",
+        baseline=round(raw_rate, 1),
+        target=Target(">=", IMPORT_TARGET, of="ratio"),
+    )
+    bench.note(
+        "archive import: archive_import of legal/corpus.jsonl.gz into an empty "
+        "archive (SHA-256 of the file, validation, content hash, the document row, "
+        "its index record and readers, folded text and word pairs in FTS5); raw bulk "
+        "insert: the same lines parsed and inserted as they are, 250 per "
+        "transaction, into a plain table and an FTS5 table of the same definition, "
+        "in the same database, just before"
+    )
     backend = get_backend()
     backend.common_terms()  # as a running server has it
     weights = ", ".join(map(str, FTS_WEIGHTS))
@@ -209,32 +308,24 @@ def _latency(bench: Bench, corpus: Path, questions: list[dict]) -> None:
     p50 = {k: pct(v, 50) for k, v in timings.items()}
     p95 = {k: pct(v, 95) for k, v in timings.items()}
     bench.row(
-        "latency p50, service (baseline: raw MATCH)",
+        "search latency p50 (baseline: raw MATCH of the service's terms)",
         round(p50["service"], 1),
         unit="ms",
-        baseline=round(p50["raw"], 1),
+        baseline=round(p50["raw_kept"], 1),
     )
     bench.row(
-        "latency p95, service (baseline: raw MATCH)",
+        "search latency p95 (baseline: raw MATCH of the service's terms)",
+        round(p95["service"], 1),
+        unit="ms",
+        baseline=round(p95["raw_kept"], 1),
+        target=Target("<=", 2, of="ratio"),
+    )
+    bench.row(
+        "search latency p95 (baseline: raw MATCH of every word)",
         round(p95["service"], 1),
         unit="ms",
         baseline=round(p95["raw"], 1),
         target=Target("<=", 50),
-    )
-    bench.row(
-        "p95 service / raw MATCH",
-        round(p95["service"] / p95["raw"], 3),
-        target=Target("<=", 2),
-    )
-    bench.row(
-        "latency p95, raw MATCH of the service's terms",
-        round(p95["raw_kept"], 1),
-        unit="ms",
-    )
-    bench.row(
-        "p95 service / raw MATCH of the service's terms",
-        round(p95["service"] / p95["raw_kept"], 3),
-        target=Target("<=", 2),
     )
     bench.note(
         f"{len(texts)} ALQAC questions over {report.created} documents; the service "
