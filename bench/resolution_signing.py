@@ -34,7 +34,7 @@ from harness import (
 )
 
 TITLE = "resolution render + sign, and public page throughput"
-BUDGET_SECONDS = 240
+BUDGET_SECONDS = 150
 N = int(os.environ.get("BENCH_SIGN_N", 15))
 CLIENTS = int(os.environ.get("BENCH_HTTP_CLIENTS", 4))
 SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", 8))

@@ -34,7 +34,7 @@ from harness import (
 )
 
 TITLE = "500 concurrent OTP-confirmed vote casts vs a bare insert"
-BUDGET_SECONDS = 240
+BUDGET_SECONDS = 150
 N = int(os.environ.get("BENCH_VOTING_N", 500))
 THREADS = int(os.environ.get("BENCH_VOTING_THREADS", 32))
 
