@@ -42,10 +42,11 @@ TITLE = "notification fan-out through django-q2"
 BRIEF_N = 10_000
 # 2,000, not the notifications brief's 10,000, so that the whole `make bench` stays
 # within 15 minutes on 2 cores: through the queue (ORM broker on SQLite, 2 workers)
-# 10,000 took 11 minutes on this machine with test suites running beside it
-# (notify() at ~30 deliveries/s while the workers drain at ~12-20/s). 2,000 takes
-# about 3 minutes, enough for a steady rate and for lost/duplicated over 2,000
-# deliveries. BENCH_FANOUT_N=10000 BENCH_FANOUT_BUDGET=1200 runs the brief's size.
+# 10,000 took 576 s from the first enqueue to the last SMS on this machine with test
+# suites running beside it (notify() at ~30 deliveries/s while the workers drain at
+# 12-20/s), 695 s for the benchmark. 2,000 take about 2 minutes through the queue,
+# enough for a steady rate and for lost/duplicated over 2,000 deliveries.
+# BENCH_FANOUT_N=10000 BENCH_FANOUT_BUDGET=1200 runs the brief's size.
 DEFAULT_N = 2_000
 # The runner stops the benchmark after BUDGET_SECONDS; the queued phase gives up a
 # minute earlier, reporting what was not sent by then.
