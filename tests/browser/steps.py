@@ -158,3 +158,39 @@ class Shots:
         path = screenshot(page, f"{self.prefix}-{len(self.taken) + 1:02d}-{step}")
         self.taken.append(path)
         return path
+
+
+def ballot_draft_in_editor(
+    page,
+    base_url: str,
+    *,
+    title: str,
+    matter: str,
+    question: str,
+    ministry: str,
+    deadline,
+    decided_early: bool = False,
+) -> None:
+    """A specialist drafts an opinion ballot in Wagtail's editor and saves it."""
+    from cabinet.models import BallotIndexPage
+
+    index = BallotIndexPage.objects.get()
+    page.goto(base_url + "/admin/ballots/")
+    page.locator(f"a[href$='/add/cabinet/ballotpage/{index.pk}/']").click()
+    page.fill("#id_title", title)
+    body = page.locator(".public-DraftEditor-content").first
+    body.click()
+    page.keyboard.type(matter)
+    # Draftail copies its content into the form's hidden input after a pause; under
+    # load a save could otherwise post the matter empty.
+    page.wait_for_function(
+        "(text) => (document.querySelector('input[name=matter]') || {value: ''})"
+        ".value.includes(text)",
+        arg=matter[-20:],
+    )
+    page.fill("#id_questions-0-text", question)
+    set_field(page, "#id_deadline", deadline.strftime("%Y-%m-%d %H:%M"))
+    page.select_option("#id_presenting_ministry", label=ministry)
+    if decided_early:  # closes as soon as the majority is reached
+        page.uncheck("#id_allow_change")
+        page.select_option("#id_close_rule", value="decided")

@@ -30,6 +30,8 @@ from django.utils import timezone
 
 from cabinet.models import (
     AgendaItemPage,
+    BallotAnswer,
+    BallotPage,
     DossierPage,
     HomePage,
     ItemPosition,
@@ -46,6 +48,7 @@ from documents.models import ReviewStatus
 from documents.samples import pdf_bytes
 from tests.browser.steps import (
     Shots,
+    ballot_draft_in_editor,
     editor_footer_action,
     editor_save_draft,
     editor_submit,
@@ -448,3 +451,138 @@ def test_first_session_end_to_end(
         shot,
     )
     assert len(shot.taken) >= 15
+
+
+BALLOT_TITLE = (
+    "Phiếu lấy ý kiến về dự thảo Nghị định về quản lý hoạt động đo đạc và bản đồ"
+)
+BALLOT_RESOLUTION = (
+    "Nghị quyết về dự thảo Nghị định về quản lý hoạt động đo đạc và bản đồ"
+)
+
+
+def test_ballot_end_to_end(
+    browser,
+    live_server,
+    site,
+    smtp_server,  # noqa: F811
+    tmp_path,
+):
+    base = live_server.url
+    shot = Shots("acceptance-ballot")
+    everyone = list(members())
+
+    # 1. A specialist drafts the ballot in Wagtail's editor: it closes as soon as
+    # the majority of all members (14 of 27) is reached, answers being final.
+    drafter = sign_in(browser, base, "chuyenvien")
+    ballot_draft_in_editor(
+        drafter,
+        base,
+        title=BALLOT_TITLE,
+        matter="Bộ Tài nguyên và Môi trường trình dự thảo Nghị định về đo đạc.",
+        question="Đồng ý thông qua dự thảo Nghị định?",
+        ministry="Bộ Tài nguyên và Môi trường",
+        deadline=timezone.localtime(timezone.now() + timedelta(days=2)),
+        decided_early=True,
+    )
+    shot(drafter, "specialist-drafts-ballot")
+    editor_save_draft(drafter)
+    ballot = BallotPage.objects.get(title=BALLOT_TITLE)
+    assert ballot.close_rule == "decided" and not ballot.allow_change
+    ballot_url = f"{base}/admin/ballots/{ballot.pk}/"
+    drafter.goto(ballot_url)
+    with drafter.expect_navigation():
+        drafter.locator(f"form[action$='/ballots/{ballot.pk}/submit/'] button").click()
+    assert BallotPage.objects.get(pk=ballot.pk).current_workflow_state is not None
+    shot(drafter, "ballot-submitted")
+
+    # 2. The department head approves; the Office leadership approves with a real
+    # one-time code and the ballot is issued to every member, by e-mail too.
+    for username in ("lanhdaovu", "lanhdaovp"):
+        leader = sign_in(browser, base, username)
+        leader.goto(ballot_url)
+        if username == "lanhdaovp":
+            leader.fill("[data-review-form] input[name=otp_code]", fresh_code(username))
+        with leader.expect_navigation():
+            leader.locator("button[formaction$='/review/approve/']").click()
+        errors = leader.locator("[data-review-error]")
+        assert errors.count() == 0, errors.first.inner_text()
+        shot(leader, f"ballot-approved-{username}")
+        leader.context.close()
+    ballot.refresh_from_db()
+    assert ballot.issued_at is not None and ballot.member_count == 27
+    wait_until(lambda: smtp_server.to("tv05@chinhphu.example"), what="the notice")
+    (notice,) = smtp_server.to("tv05@chinhphu.example")
+    assert notice.subject == f"Phiếu lấy ý kiến mới: {BALLOT_TITLE}"
+
+    # 3. Fourteen members agree, each with a real code: two in Chromium (one on a
+    # phone), twelve from their own HTTP client after a real sign-in. The
+    # fourteenth answer makes the majority and the ballot closes, passed.
+    question = ballot.questions.get()
+    answering = everyone[1:15]
+    for index, member in enumerate(answering):
+        if index < 2:
+            page = sign_in(browser, base, member.username, phone=index == 1)
+            page.goto(ballot_url)
+            page.locator(f"input[name=q{question.pk}][value=agree]").check()
+            page.fill("textarea[name=comment]", "Đề nghị Bộ tiếp thu ý kiến thẩm định.")
+            page.fill(
+                "[data-answer-form] input[name=otp_code]", fresh_code(member.username)
+            )
+            with page.expect_navigation():
+                page.locator("[data-answer-form] button[type=submit]").click()
+            answer = BallotAnswer.objects.get(ballot=ballot, member=member)
+            assert page.locator("[data-receipt-hash]").inner_text() == answer.receipt
+            shot(page, f"member-answers-{'phone' if index else 'desk'}")
+            page.context.close()
+            continue
+        client = http_sign_in(base, member.username)
+        http_submit(
+            client,
+            ballot_url,
+            f"{ballot_url}answer/",
+            {
+                f"q{question.pk}": "agree",
+                "comment": "",
+                "otp_code": fresh_code(member.username),
+            },
+        )
+        assert BallotAnswer.objects.filter(ballot=ballot, member=member).exists()
+    ballot.refresh_from_db()
+    assert ballot.closed_at is not None and ballot.passed
+    assert ballot.close_reason == "decided"
+
+    # 4. The specialist sees the result and drafts the resolution from it.
+    drafter.goto(ballot_url)
+    assert drafter.locator("[data-ballot-result]").inner_text() == "Được thông qua"
+    shot(drafter, "ballot-closed-passed")
+    with drafter.expect_navigation():
+        drafter.locator("[data-draft-resolution]").click()
+    resolution = ResolutionPage.objects.get(source_page=ballot)
+    assert resolution.title == BALLOT_RESOLUTION
+    shot(drafter, "resolution-drafted")
+    editor_submit(drafter)
+    resolution.refresh_from_db()
+    assert resolution.current_workflow_state is not None
+    drafter.context.close()
+
+    # 5. Approved, signed by the Prime Minister with a code, published.
+    approve_resolution(browser, base, resolution, shot)
+    number = sign_and_publish(browser, base, resolution, shot)
+    assert "/NQ-CP" in number
+
+    # 6. The public finds it ("đ" typed as "d", no diacritics) and checks it.
+    public = browser.new_context(locale="vi-VN").new_page()
+    public.goto(base + "/nghi-quyet/")
+    assert BALLOT_RESOLUTION in public.get_by_test_id("resolution").first.inner_text()
+    shot(public, "public-resolutions-list")
+    public.context.close()
+    public_finds_and_verifies(
+        browser,
+        base,
+        "nghi quyet do dac ban do",
+        BALLOT_RESOLUTION,
+        site,
+        tmp_path,
+        shot,
+    )
