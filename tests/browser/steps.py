@@ -106,8 +106,10 @@ def set_field(page, selector: str, value: str) -> None:
 
 def editor_save_draft(page) -> None:
     """Save a new page in Wagtail's editor; wait for the edit view it leads to."""
-    # Wagtail 8 autosaves a new page while one types; saving while that request is
-    # in flight would post the create form a second time.
+    # Wagtail 8 autosaves a new page half a second after the last change; saving
+    # while that request is in flight would post the create form a second time, so
+    # let the autosave start, then finish.
+    page.wait_for_timeout(1000)
     page.wait_for_load_state("networkidle")
     page.locator("footer button.action-save").first.click()
     page.wait_for_url("**/admin/pages/*/edit/**")
