@@ -219,3 +219,17 @@ def test_the_editor_offers_to_submit_a_draft_resolution(flow, client):
     assert page.has_workflow
     response = client.get(f"/admin/pages/{page.pk}/edit/", HTTP_HOST="localhost")
     assert 'name="action-submit"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["service", "editor"])
+def test_every_submission_is_audited_once(flow, path):
+    """The editor's "Submit" starts the workflow itself, not through the service."""
+    page = flow.draft()
+    if path == "service":
+        resolution_submit(user=user("chuyenvien"), page=page)
+    else:
+        page.get_workflow().start(page, user("chuyenvien"))
+    entries = PageLogEntry.objects.filter(
+        page=page, action="ecabinet.resolution_submit"
+    )
+    assert [e.user.username for e in entries] == ["chuyenvien"]
