@@ -135,6 +135,7 @@ def _django_validation(request, exc: DjangoValidationError):
 # Refusals because of the state of things rather than what the caller sent.
 CONFLICT_CODES = {
     "already_voted",
+    "already_answered",
     "poll_closed",
     "closed",
     "already_open",
