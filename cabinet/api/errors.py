@@ -85,7 +85,9 @@ _PYDANTIC_MESSAGES = {
 
 def _field_name(loc) -> str:
     # ("body", "payload", "choice") → "choice"; ("query", "limit") → "limit"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header"):
+        parts = parts[1:]
     if len(parts) > 1 and parts[0] in ("payload", "data"):
         parts = parts[1:]
     return ".".join(parts) or "body"

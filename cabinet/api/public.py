@@ -115,6 +115,11 @@ def _resolution(page) -> dict:
     auth=None,
     response=responses({200: ResolutionListOut}),
     summary="Published resolutions (thin list; see /api/v2/resolutions/)",
+    description=(
+        "Published, signed resolutions, newest first. The full listing (every "
+        "field, search, filters) is Wagtail's pages API: [/api/v2/resolutions/]"
+        "(/api/v2/resolutions/)."
+    ),
 )
 def resolution_list(
     request,
