@@ -41,9 +41,7 @@ def phones(users):
     return tv05, tv06
 
 
-def test_an_administrator_lists_every_active_device_and_signs_one_out(
-    phones, users
-):
+def test_an_administrator_lists_every_active_device_and_signs_one_out(phones, users):
     tv05, tv06 = phones
     client = Client(enforce_csrf_checks=True)
     login_verified(client, users["admin"])
