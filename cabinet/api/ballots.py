@@ -42,6 +42,7 @@ router = Router(tags=["ballots"])
 MAX_ID = 2**31 - 1
 BallotId = Path(..., ge=1, le=MAX_ID, description="The ballot's id.")
 ChoiceValue = Literal["agree", "disagree", "other"]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL stores no NUL character
 
 
 def document_file_url(document_id: int, version_id: int) -> str:
@@ -175,8 +176,13 @@ class AnswerIn(Schema):
         description="One choice per question, keyed by the question's id.",
         max_length=100,
     )
-    comment: str = Field("", max_length=5000)
-    otp: str = Field(..., max_length=16, description="The one-time code.")
+    comment: str = Field("", max_length=5000, pattern=NO_NUL)
+    otp: str = Field(
+        ...,
+        max_length=16,
+        pattern=r"^[0-9A-Za-z \-]*$",
+        description="The one-time code (6 digits) or a backup code.",
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------

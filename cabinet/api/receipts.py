@@ -65,7 +65,7 @@ class ReceiptListOut(Schema):
 
 
 class VerifyIn(Schema):
-    receipt: str = Field(..., min_length=1, max_length=128)
+    receipt: str = Field(..., min_length=1, max_length=128, pattern=r"^[^\x00]*$")
     poll_id: int | None = Field(None, ge=1, le=MAX_ID)
     ballot_id: int | None = Field(None, ge=1, le=MAX_ID)
 

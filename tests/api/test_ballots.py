@@ -204,6 +204,11 @@ def test_incomplete_answers_and_unknown_questions_are_refused(member):
         {"choices": {**choices_for(ballot), "999999": "agree"}, "otp": code},
     )
     assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_question"
+    nul = app.put(
+        url, {"choices": choices_for(ballot), "comment": "a\x00b", "otp": "12\x0034"}
+    )
+    assert nul.status_code == 422
+    assert {f["field"] for f in nul.json()["fields"]} == {"comment", "otp"}
     bad_value = app.put(url, {"choices": {str(first.pk): "yes"}, "otp": code})
     assert bad_value.status_code == 422
     assert bad_value.json()["fields"][0]["field"].startswith("choices")

@@ -125,6 +125,8 @@ def test_someone_elses_receipt_or_a_made_up_one_is_not_found(cast):
     assert refused.status_code == 422
     assert refused.json()["fields"][0]["field"] == "receipt"
     assert cast.app.post("/receipts/verify", {"poll_id": 1}).status_code == 422
+    nul = cast.app.post("/receipts/verify", {"receipt": "ab\x00"})
+    assert nul.status_code == 422
 
 
 def test_an_altered_chain_makes_my_receipt_invalid(cast):
