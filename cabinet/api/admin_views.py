@@ -14,13 +14,13 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.admin.paginator import WagtailPaginator
 
 from cabinet.api.tokens import token_revoke
 from cabinet.models import DeviceToken
+from cabinet.notification_views import _safe_next
 
 PER_PAGE = 50
 
@@ -56,15 +56,6 @@ def device_list(request):
         "cabinet/api/devices.html",
         {"tokens": page, "query": query},
     )
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 @require_POST

@@ -3,21 +3,10 @@
 import pytest
 
 from cabinet.models import Notification, Urgency
-from cabinet.notifications import notify
 from tests.api.conftest import ApiClient, sign_in
+from tests.notifications.test_admin_ui import tell
 
 pytestmark = pytest.mark.django_db
-
-
-def tell(recipient, message: str, **kwargs) -> Notification:
-    (notification,) = notify(
-        recipients=[recipient],
-        kind="test",
-        context={"message": message},
-        copy_assistants=False,
-        **kwargs,
-    )
-    return notification
 
 
 def test_my_notifications_newest_first_with_the_unread_count(member, users):
