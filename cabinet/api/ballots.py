@@ -9,9 +9,12 @@ shown once a ballot is issued, as on the screen.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Literal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -170,6 +173,15 @@ class AnswerOut(Schema):
     attachments: list[DocumentOut]
 
 
+class AttachmentIn(Schema):
+    name: str = Field(
+        ..., min_length=1, max_length=200, pattern=NO_NUL, examples=["y-kien.pdf"]
+    )
+    content_base64: str = Field(
+        ..., min_length=1, description="The file, base64-encoded (PDF, DOCX, XLSX)."
+    )
+
+
 class AnswerIn(Schema):
     choices: dict[str, ChoiceValue] = Field(
         ...,
@@ -177,6 +189,14 @@ class AnswerIn(Schema):
         max_length=100,
     )
     comment: str = Field("", max_length=5000, pattern=NO_NUL)
+    attachments: list[AttachmentIn] = Field(
+        [],
+        max_length=5,
+        description=(
+            "Files for my answer, base64 in the JSON body; the whole request may "
+            "not exceed the server's request size (413 `too_large`)."
+        ),
+    )
     otp: str = Field(
         ...,
         max_length=16,
@@ -334,6 +354,18 @@ def _answer_out(answer: BallotAnswer, user) -> dict:
     }
 
 
+def _decoded(attachment: AttachmentIn) -> SimpleUploadedFile:
+    try:
+        data = base64.b64decode(attachment.content_base64, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ApiError(
+            400,
+            "bad_base64",
+            _("The file %(name)s is not valid base64.") % {"name": attachment.name},
+        ) from error
+    return SimpleUploadedFile(attachment.name, data)
+
+
 # --- endpoints -------------------------------------------------------------------------
 
 
@@ -454,8 +486,8 @@ def answer_detail(request, ballot_id: int = BallotId):
     description=(
         "201 for the first answer, 200 for a change (when the ballot allows "
         "changes). 409 `closed` after the deadline, the close or a withdrawal; "
-        "409 `already_answered` when changes are not allowed. Files cannot be "
-        "attached through the API."
+        "409 `already_answered` when changes are not allowed. Files go in "
+        "`attachments`, base64-encoded."
     ),
 )
 def answer_put(request, payload: AnswerIn, ballot_id: int = BallotId):
@@ -474,6 +506,7 @@ def answer_put(request, payload: AnswerIn, ballot_id: int = BallotId):
         choices=payload.choices,
         comment=payload.comment,
         code=payload.otp,
+        attachments=[_decoded(a) for a in payload.attachments],
         request=request,
     )
     answer = _reading_answer(ballot, request.auth)

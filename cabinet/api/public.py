@@ -17,7 +17,7 @@ from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.throttling import SimpleRateThrottle
 
-from cabinet.api.errors import ApiError, ErrorOut, responses
+from cabinet.api.errors import ApiError, responses
 from cabinet.resolutions.selectors import resolutions_published
 from documents.signing import SigningError, config_from_settings, pdf_verify
 from documents.verification import pdf_upload_check, report_lines
@@ -139,7 +139,7 @@ def resolution_list(
     "/verify",
     auth=None,
     throttle=[VerifyThrottle()],
-    response=responses({200: VerifyOut, 413: ErrorOut}),
+    response=responses({200: VerifyOut}),
     summary="Check the digital signatures of a PDF",
     description=(
         "Upload the file as multipart field `file`. 413 `too_large`, 400 `not_pdf`, "

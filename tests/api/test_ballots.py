@@ -304,3 +304,62 @@ def test_unauthenticated_calls_are_401(ballot):
 
     assert ApiClient().get("/ballots").status_code == 401
     assert ApiClient().put(f"/ballots/{ballot.pk}/answer", {}).status_code == 401
+
+
+def test_files_attached_to_an_answer_in_base64(ballot, member):
+    import base64
+
+    app = sign_in(member)
+    url = f"/ballots/{ballot.pk}/answer"
+
+    def encoded(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    bad = app.put(
+        url,
+        {
+            "choices": choices_for(ballot),
+            "attachments": [{"name": "y-kien.pdf", "content_base64": "không phải"}],
+            "otp": otp_for(member, step=1),
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_base64"
+    not_a_document = app.put(
+        url,
+        {
+            "choices": choices_for(ballot),
+            "attachments": [
+                {"name": "y-kien.pdf", "content_base64": encoded(b"MZ\x90\x00 exe")}
+            ],
+            "otp": otp_for(member, step=1),
+        },
+    )
+    assert not_a_document.status_code == 400
+    assert nothing_recorded(ballot)
+    done = app.put(
+        url,
+        {
+            "choices": choices_for(ballot),
+            "attachments": [
+                {"name": "y-kien.pdf", "content_base64": encoded(pdf("a.pdf").read())}
+            ],
+            "otp": otp_for(member, step=1),
+        },
+    )
+    assert done.status_code == 201, done.content
+    (attachment,) = done.json()["attachments"]
+    assert attachment["title"] == "y-kien.pdf"
+    assert attachment["classification"] == "confidential"
+    assert attachment["download_url"].startswith(
+        f"/api/v1/documents/{attachment['id']}/"
+    )
+    too_big = app.put(
+        url,
+        {
+            "choices": choices_for(ballot),
+            "attachments": [{"name": "lon.pdf", "content_base64": "A" * 3_000_000}],
+            "otp": backup_code(member),
+        },
+    )
+    assert too_big.status_code == 413 and too_big.json()["code"] == "too_large"
+    assert BallotAnswerVersion.objects.filter(answer__ballot=ballot).count() == 1
