@@ -56,7 +56,7 @@ def document_file_url(document_id: int, version_id: int) -> str:
 # --- schemas ---------------------------------------------------------------------------
 
 
-class ChoiceOut(Schema):
+class BallotChoiceOut(Schema):
     value: ChoiceValue
     label: str
 
@@ -87,14 +87,14 @@ class BallotListOut(Schema):
     items: list[BallotSummaryOut]
 
 
-class QuestionOut(Schema):
+class BallotQuestionOut(Schema):
     id: int
     text: str
-    choices: list[ChoiceOut]
+    choices: list[BallotChoiceOut]
     my_choice: ChoiceValue | None
 
 
-class DocumentVersionOut(Schema):
+class BallotDocumentVersionOut(Schema):
     id: int
     number: int
     file_name: str
@@ -104,18 +104,18 @@ class DocumentVersionOut(Schema):
     sha256: str
 
 
-class DocumentOut(Schema):
+class BallotDocumentOut(Schema):
     id: int
     title: str
     classification: str
-    version: DocumentVersionOut | None
+    version: BallotDocumentVersionOut | None
     download_url: str | None = Field(
         ..., description="The file, through this API (bearer token)."
     )
     web_url: str = Field(..., description="The document's page on the website.")
 
 
-class QuestionResultOut(Schema):
+class BallotQuestionResultOut(Schema):
     question_id: int
     text: str
     agree: int
@@ -126,13 +126,13 @@ class QuestionResultOut(Schema):
     decided: bool
 
 
-class TallyOut(Schema):
+class BallotTallyOut(Schema):
     member_count: int
     answered: int
     threshold: int = Field(
         ..., description="Agreements a question needs: more than half of all polled."
     )
-    questions: list[QuestionResultOut]
+    questions: list[BallotQuestionResultOut]
 
 
 class BallotOut(BallotSummaryOut):
@@ -142,38 +142,38 @@ class BallotOut(BallotSummaryOut):
     withdraw_reason: str
     result: Literal["approved", "not_approved"] | None
     refusal: str = Field(..., description="Why I may not answer now; empty if I may.")
-    questions: list[QuestionOut]
-    documents: list[DocumentOut]
-    tally: TallyOut | None
+    questions: list[BallotQuestionOut]
+    documents: list[BallotDocumentOut]
+    tally: BallotTallyOut | None
 
 
-class AnswerChoiceOut(Schema):
+class BallotAnswerChoiceOut(Schema):
     question_id: int
     text: str
     choice: ChoiceValue
     label: str
 
 
-class AnswerVersionOut(Schema):
+class BallotAnswerVersionOut(Schema):
     version: int
     receipt: str
     created_at: datetime
 
 
-class AnswerOut(Schema):
+class BallotAnswerOut(Schema):
     ballot_id: int
     version: int
-    choices: list[AnswerChoiceOut]
+    choices: list[BallotAnswerChoiceOut]
     comment: str
     answered_at: datetime
     updated_at: datetime
     receipt: str = Field(..., description="SHA-256 of the answer's canonical content.")
     history_count: int
-    history: list[AnswerVersionOut]
-    attachments: list[DocumentOut]
+    history: list[BallotAnswerVersionOut]
+    attachments: list[BallotDocumentOut]
 
 
-class AttachmentIn(Schema):
+class BallotAttachmentIn(Schema):
     name: str = Field(
         ..., min_length=1, max_length=200, pattern=NO_NUL, examples=["y-kien.pdf"]
     )
@@ -182,14 +182,14 @@ class AttachmentIn(Schema):
     )
 
 
-class AnswerIn(Schema):
+class BallotAnswerIn(Schema):
     choices: dict[str, ChoiceValue] = Field(
         ...,
         description="One choice per question, keyed by the question's id.",
         max_length=100,
     )
     comment: str = Field("", max_length=5000, pattern=NO_NUL)
-    attachments: list[AttachmentIn] = Field(
+    attachments: list[BallotAttachmentIn] = Field(
         [],
         max_length=5,
         description=(
@@ -354,7 +354,7 @@ def _answer_out(answer: BallotAnswer, user) -> dict:
     }
 
 
-def _decoded(attachment: AttachmentIn) -> SimpleUploadedFile:
+def _decoded(attachment: BallotAttachmentIn) -> SimpleUploadedFile:
     try:
         data = base64.b64decode(attachment.content_base64, validate=True)
     except (binascii.Error, ValueError) as error:
@@ -467,7 +467,7 @@ def ballot_detail(request, ballot_id: int = BallotId):
 
 @router.get(
     "/ballots/{ballot_id}/answer",
-    response=responses({200: AnswerOut}),
+    response=responses({200: BallotAnswerOut}),
     summary="My answer, its receipt and its history",
 )
 def answer_detail(request, ballot_id: int = BallotId):
@@ -481,7 +481,7 @@ def answer_detail(request, ballot_id: int = BallotId):
 @router.put(
     "/ballots/{ballot_id}/answer",
     throttle=OTP_THROTTLE,
-    response=responses({200: AnswerOut, 201: AnswerOut}),
+    response=responses({200: BallotAnswerOut, 201: BallotAnswerOut}),
     summary="Answer (or change my answer), confirmed by a one-time code",
     description=(
         "201 for the first answer, 200 for a change (when the ballot allows "
@@ -490,7 +490,7 @@ def answer_detail(request, ballot_id: int = BallotId):
         "`attachments`, base64-encoded."
     ),
 )
-def answer_put(request, payload: AnswerIn, ballot_id: int = BallotId):
+def answer_put(request, payload: BallotAnswerIn, ballot_id: int = BallotId):
     ballot = _visible(request, ballot_id)
     questions = {str(pk) for pk in ballot.questions.values_list("pk", flat=True)}
     unknown = sorted(set(payload.choices) - questions)

@@ -37,11 +37,11 @@ class NotificationListOut(Schema):
     items: list[NotificationOut]
 
 
-class UnreadOut(Schema):
+class NotificationUnreadOut(Schema):
     unread: int
 
 
-class MarkedOut(Schema):
+class NotificationsMarkedOut(Schema):
     marked: int = Field(..., description="How many were unread and are now read.")
     unread: int
 
@@ -84,7 +84,7 @@ def notification_list(
 
 @router.get(
     "/notifications/unread-count",
-    response=responses({200: UnreadOut}),
+    response=responses({200: NotificationUnreadOut}),
     summary="How many of my notifications are unread",
 )
 def notification_unread_count(request):
@@ -93,7 +93,7 @@ def notification_unread_count(request):
 
 @router.post(
     "/notifications/read-all",
-    response=responses({200: MarkedOut}),
+    response=responses({200: NotificationsMarkedOut}),
     summary="Mark all my notifications read",
 )
 def notification_read_all(request):

@@ -42,7 +42,7 @@ class VerifyThrottle(SimpleRateThrottle):
         }
 
 
-class ResolutionOut(Schema):
+class PublicResolutionOut(Schema):
     id: int
     number: str
     title: str
@@ -53,18 +53,18 @@ class ResolutionOut(Schema):
     pdf_url: str = Field(..., description="The signed PDF.")
 
 
-class ResolutionListOut(Schema):
+class PublicResolutionListOut(Schema):
     count: int
     limit: int
     offset: int
-    items: list[ResolutionOut]
+    items: list[PublicResolutionOut]
     full_api: str = Field(
         "/api/v2/resolutions/",
         description="Wagtail's pages API: every field, search and filters.",
     )
 
 
-class SignatureOut(Schema):
+class PublicSignatureOut(Schema):
     field: str
     signer: str
     organisation: str
@@ -79,7 +79,7 @@ class SignatureOut(Schema):
     problems: list[str]
 
 
-class ResolutionRef(Schema):
+class PublicResolutionRef(Schema):
     id: int
     number: str
     title: str
@@ -87,11 +87,11 @@ class ResolutionRef(Schema):
     pdf_url: str
 
 
-class VerifyOut(Schema):
+class PublicVerifyOut(Schema):
     valid: bool = Field(..., description="Every signature is valid.")
     sha256: str
-    signatures: list[SignatureOut]
-    resolution: ResolutionRef | None = Field(
+    signatures: list[PublicSignatureOut]
+    resolution: PublicResolutionRef | None = Field(
         ..., description="The published resolution this file is, if it is one."
     )
     report: list[str] = Field(..., description="The report, as the website says it.")
@@ -113,7 +113,7 @@ def _resolution(page) -> dict:
 @router.get(
     "/resolutions",
     auth=None,
-    response=responses({200: ResolutionListOut}),
+    response=responses({200: PublicResolutionListOut}),
     summary="Published resolutions (thin list; see /api/v2/resolutions/)",
     description=(
         "Published, signed resolutions, newest first. The full listing (every "
@@ -139,7 +139,7 @@ def resolution_list(
     "/verify",
     auth=None,
     throttle=[VerifyThrottle()],
-    response=responses({200: VerifyOut}),
+    response=responses({200: PublicVerifyOut}),
     summary="Check the digital signatures of a PDF",
     description=(
         "Upload the file as multipart field `file`. 413 `too_large`, 400 `not_pdf`, "

@@ -27,7 +27,7 @@ router = Router(tags=["receipts"])
 MAX_ID = 2**31 - 1
 
 
-class PollRef(Schema):
+class ReceiptPollRef(Schema):
     id: int
     question: str
     item_id: int
@@ -43,7 +43,7 @@ class PollRef(Schema):
     changes: int
 
 
-class BallotRef(Schema):
+class ReceiptBallotRef(Schema):
     id: int
     title: str
     version: int
@@ -53,8 +53,8 @@ class ReceiptOut(Schema):
     kind: Literal["vote", "ballot_answer"]
     receipt: str
     at: datetime = Field(..., description="When the vote or answer was last cast.")
-    poll: PollRef | None = None
-    ballot: BallotRef | None = None
+    poll: ReceiptPollRef | None = None
+    ballot: ReceiptBallotRef | None = None
 
 
 class ReceiptListOut(Schema):
@@ -64,13 +64,13 @@ class ReceiptListOut(Schema):
     items: list[ReceiptOut]
 
 
-class VerifyIn(Schema):
+class ReceiptVerifyIn(Schema):
     receipt: str = Field(..., min_length=1, max_length=128, pattern=r"^[^\x00]*$")
     poll_id: int | None = Field(None, ge=1, le=MAX_ID)
     ballot_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-class VerifyOut(Schema):
+class ReceiptVerifyOut(Schema):
     valid: bool = Field(
         ..., description="True when the receipt is my current, intact vote or answer."
     )
@@ -247,10 +247,10 @@ def _message(status: str, kind: str | None) -> str:
 
 @router.post(
     "/receipts/verify",
-    response=responses({200: VerifyOut}),
+    response=responses({200: ReceiptVerifyOut}),
     summary="Check that my vote or answer is counted as cast",
 )
-def receipt_verify(request, payload: VerifyIn):
+def receipt_verify(request, payload: ReceiptVerifyIn):
     receipt = payload.receipt.strip().lower()
     found = None
     if payload.ballot_id is None:
