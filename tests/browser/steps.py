@@ -15,11 +15,10 @@ import time
 from dataclasses import dataclass, field
 
 import requests
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO_PASSWORD
-from tests.utils import totp_code
+from tests.utils import fresh_code
 
 DESK = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {
@@ -27,16 +26,6 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
-
-
-def fresh_code(username: str) -> str:
-    """A real code for ``username`` that django-otp has not accepted yet."""
-    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
-    step = int(time.time()) // 30
-    if device.last_t >= step + 1:  # this step and the next are used: wait
-        time.sleep(30 - time.time() % 30 + 0.2)
-        return fresh_code(username)
-    return totp_code(device.key, offset_seconds=30 if device.last_t >= step else 0)
 
 
 def sign_in(browser, base_url: str, username: str, *, phone: bool = False):
