@@ -66,20 +66,30 @@ def progress(message: str) -> None:
 
 @dataclass(frozen=True)
 class Target:
-    """``value <op> bound``, e.g. ``Target("==", 0)`` for "nothing lost"."""
+    """``value <op> bound``, e.g. ``Target("==", 0)`` for "nothing lost", or with
+    ``of="ratio"`` a bound on value / baseline, e.g. ``Target("<=", 2, of="ratio")``
+    for "at most twice the baseline's time"."""
 
     op: str
     bound: float
+    of: str = "value"
 
     def __post_init__(self):
         if self.op not in COMPARATORS:
             raise ValueError(f"unknown comparison {self.op!r}")
+        if self.of not in ("value", "ratio"):
+            raise ValueError(f"a target is on the value or the ratio, not {self.of!r}")
 
-    def holds(self, value: float) -> bool:
-        return COMPARATORS[self.op](value, self.bound)
+    def holds(self, value: float | None) -> bool:
+        return value is not None and COMPARATORS[self.op](value, self.bound)
+
+    def label(self, unit: str = "") -> str:
+        if self.of == "ratio":
+            return f"ratio {self.op} {self.bound:g}"
+        return f"{self.op} {self.bound:g} {unit}".rstrip()
 
     def __str__(self) -> str:
-        return f"{self.op} {self.bound:g}"
+        return self.label()
 
 
 @dataclass
@@ -114,11 +124,15 @@ class Bench:
         baseline: float | None = None,
         target: Target | None = None,
     ) -> Row:
-        """Add a figure. With a baseline the ratio is value / baseline; with a target
-        the row says whether it holds."""
+        """Add a figure. With a baseline (measured in the same run) the ratio is
+        value / baseline; with a target, on the value or the ratio, the row says
+        whether it holds."""
         ratio = None
         if baseline and isinstance(value, int | float):
             ratio = value / baseline
+        holds = None
+        if target is not None:
+            holds = target.holds(ratio if target.of == "ratio" else value)
         row = Row(
             benchmark=self.name,
             figure=figure,
@@ -126,8 +140,8 @@ class Bench:
             unit=unit,
             baseline=baseline,
             ratio=ratio,
-            target=str(target) if target else "",
-            holds=target.holds(value) if target else None,
+            target=target.label(unit) if target else "",
+            holds=holds,
         )
         self.rows.append(row)
         progress(f"{self.name}: {figure} = {format_value(value)} {unit}".rstrip())

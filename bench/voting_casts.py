@@ -34,7 +34,7 @@ from harness import (
 )
 
 TITLE = "500 concurrent OTP-confirmed vote casts vs a bare insert"
-BUDGET_SECONDS = 240
+BUDGET_SECONDS = 150
 N = int(os.environ.get("BENCH_VOTING_N", 500))
 THREADS = int(os.environ.get("BENCH_VOTING_THREADS", 32))
 
@@ -59,7 +59,9 @@ def run(bench: Bench) -> None:
         throwaway_dir("ecabinet-bench-") as var_dir,
         throwaway_database(var_dir, "bench") as database_url,
     ):
-        throwaway_environ(var_dir, database_url, SMS_BACKEND="file")
+        throwaway_environ(
+            var_dir, database_url, SMS_BACKEND="file", LOG_LEVEL="WARNING"
+        )
         try:
             _run(bench, var_dir)
         finally:
@@ -232,17 +234,25 @@ def _run(bench: Bench, var_dir) -> None:
     bench.row("database", connection.vendor)
     bench.row("casts", N, unit="votes")
     bench.row("client threads", THREADS)
-    bench.row("bare insert p50", base_p50 * 1000, unit="ms")
-    bench.row("bare insert p95", base_p95 * 1000, unit="ms")
-    bench.row("vote cast p50", p50 * 1000, unit="ms", baseline=base_p50 * 1000)
     bench.row(
-        "vote cast p95",
+        "vote cast p50 (baseline: bare insert)",
+        p50 * 1000,
+        unit="ms",
+        baseline=base_p50 * 1000,
+    )
+    bench.row(
+        "vote cast p95 (baseline: bare insert)",
         p95 * 1000,
         unit="ms",
         baseline=base_p95 * 1000,
+        target=Target("<=", 3, of="ratio"),
     )
-    bench.row("p95 ratio (vote / bare)", p95 / base_p95, target=Target("<=", 3))
-    bench.row("vote throughput", N / vote_wall, unit="votes/s", baseline=N / base_wall)
+    bench.row(
+        "vote throughput (baseline: bare insert)",
+        N / vote_wall,
+        unit="votes/s",
+        baseline=N / base_wall,
+    )
     bench.row(
         "errors",
         len(vote_err) + max(0, missing - len(vote_err)),

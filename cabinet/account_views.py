@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cabinet.api.tokens import tokens_of
 from cabinet.otp import (
     OTPError,
     Purpose,
@@ -106,6 +107,7 @@ def two_factor(request):
         )
     context["confirmed"] = confirmed
     context["backup_codes_remaining"] = backup_codes_remaining(user=user)
+    context["devices"] = tokens_of(user)
     return TemplateResponse(request, TEMPLATE, context)
 
 

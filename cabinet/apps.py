@@ -15,3 +15,6 @@ class CabinetConfig(AppConfig):
         from cabinet.resolutions.cache import connect_purge_signals
 
         connect_purge_signals()
+        from cabinet.resolutions.services import connect_submit_audit
+
+        connect_submit_audit()

@@ -4,6 +4,8 @@ Five failures for one username, or twenty from one address, within the window lo
 further attempts out until the window has passed. A success clears the username's count.
 """
 
+import hashlib
+
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +22,11 @@ class LoginThrottled(Exception):
 
 
 def _keys(username: str, ip: str) -> tuple[str, str]:
-    return f"login-fail:user:{(username or '').lower()}", f"login-fail:ip:{ip}"
+    # Hashed: a username is whatever the caller typed (spaces, control characters,
+    # any length), and cache keys must stay short and plain.
+    user = hashlib.sha256((username or "").lower().encode()).hexdigest()
+    address = hashlib.sha256((ip or "").encode()).hexdigest()
+    return f"login-fail:user:{user}", f"login-fail:ip:{address}"
 
 
 def login_throttle_check(*, username: str, ip: str) -> None:

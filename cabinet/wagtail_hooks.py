@@ -97,6 +97,54 @@ def two_factor_reset_button(user, request_user):
     ]
 
 
+# --- The apps' signed-in devices (API tokens) ------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def device_urls():
+    from cabinet.api import admin_views
+
+    return [
+        path("devices/", admin_views.device_list, name="ecabinet_devices"),
+        path(
+            "devices/<int:token_id>/revoke/",
+            admin_views.device_revoke,
+            name="ecabinet_device_revoke",
+        ),
+    ]
+
+
+class SuperuserMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.is_superuser
+
+
+@hooks.register("register_settings_menu_item")
+def devices_menu_item():
+    """Wagtail's own API tokens (wagtail.api.v3) are not installed: the apps' tokens
+    are ours, issued after a one-time code and expiring."""
+    return SuperuserMenuItem(
+        _("Devices signed in to the app"),
+        reverse("ecabinet_devices"),
+        name="ecabinet-devices",
+        icon_name="mobile-alt",
+        order=610,
+    )
+
+
+@hooks.register("register_user_listing_buttons")
+def devices_button(user, request_user):
+    if not request_user.is_superuser:
+        return []
+    return [
+        ListingButton(
+            _("App devices"),
+            url=reverse("ecabinet_devices") + f"?user={user.pk}",
+            priority=95,
+        )
+    ]
+
+
 # --- Notifications ---------------------------------------------------------------
 
 

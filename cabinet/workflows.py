@@ -29,6 +29,16 @@ def workflow_finish(workflow_state, user=None):
         finished(user=user)
 
 
+def has_own_workflow(page) -> bool:
+    """``has_workflow`` for pages that name their workflow in ``get_workflow``.
+
+    Wagtail's ``Page.has_workflow`` looks only at the workflows assigned to the page
+    tree in its settings, so without this the editor never offers such a page's
+    "Submit" action (a session programme, a resolution).
+    """
+    return page.get_workflow() is not None
+
+
 def workflow_named(name: str):
     from wagtail.models import Workflow
 

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.signing import SignatureReport
+
+VERIFY_MAX_BYTES = 30 * 1024 * 1024
+
+
+def pdf_upload_check(upload) -> None:
+    """Refuse what is not worth verifying: too large (``too_large``) or not a PDF
+    (``not_pdf``). Shared by the public page and the API."""
+    if upload.size > VERIFY_MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)d MB.") % {"mb": VERIFY_MAX_BYTES >> 20},
+            code="too_large",
+        )
+    head = upload.read(1024)
+    upload.seek(0)
+    if b"%PDF-" not in head:
+        raise ValidationError(_("This file is not a PDF."), code="not_pdf")
 
 
 def yes_no(value: bool) -> str:

@@ -181,3 +181,20 @@ def login_verified(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+def fresh_code(username: str) -> str:
+    """A real code for ``username`` that django-otp has not accepted yet.
+
+    django-otp refuses a code of a step it already accepted for the device
+    (``last_t``) and accepts one step either side of now; so this asks for the next
+    step when the current one is used, and waits for the clock only when both are.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    step = int(time.time()) // 30
+    if device.last_t >= step + 1:  # this step and the next are used: wait
+        time.sleep(30 - time.time() % 30 + 0.2)
+        return fresh_code(username)
+    return totp_code(device.key, offset_seconds=30 if device.last_t >= step else 0)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -35,7 +40,7 @@ class ErrorOut(Schema):
 
 
 # Statuses every operation may answer besides its success; see ``responses``.
-ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429)
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
 
 
 def responses(success: dict) -> dict:
@@ -85,7 +90,9 @@ _PYDANTIC_MESSAGES = {
 
 def _field_name(loc) -> str:
     # ("body", "payload", "choice") → "choice"; ("query", "limit") → "limit"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header"):
+        parts = parts[1:]
     if len(parts) > 1 and parts[0] in ("payload", "data"):
         parts = parts[1:]
     return ".".join(parts) or "body"
@@ -135,6 +142,7 @@ def _django_validation(request, exc: DjangoValidationError):
 # Refusals because of the state of things rather than what the caller sent.
 CONFLICT_CODES = {
     "already_voted",
+    "already_answered",
     "poll_closed",
     "closed",
     "already_open",
@@ -193,6 +201,15 @@ def _throttled(request, exc: Throttled):
     )
 
 
+def _too_big(request, exc: RequestDataTooBig):
+    return error_response(
+        413,
+        "too_large",
+        _("The request is too large (%(mb)s MB at most).")
+        % {"mb": round(settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20, 1)},
+    )
+
+
 def _api_error(request, exc: ApiError):
     return error_response(exc.status, exc.code, exc.message)
 
@@ -223,6 +240,7 @@ def install(api) -> None:
         (Http404, _not_found),
         (ObjectDoesNotExist, _not_found),
         (PermissionDenied, _forbidden),
+        (RequestDataTooBig, _too_big),
         (OTPError, _otp),
         (DjangoValidationError, _django_validation),
         (NinjaValidationError, _ninja_validation),

@@ -335,12 +335,14 @@ def _clean_choices(
         choice = choices.get(qid) or choices.get(str(qid))
         if choice not in Choice.values:
             raise ValidationError(
-                _("Answer every question: Agree, Disagree or Other opinion.")
+                _("Answer every question: Agree, Disagree or Other opinion."),
+                code="incomplete",
             )
         cleaned[qid] = choice
     if Choice.OTHER in cleaned.values() and not comment:
         raise ValidationError(
-            _("You chose Other opinion: write your opinion in the comment.")
+            _("You chose Other opinion: write your opinion in the comment."),
+            code="comment_required",
         )
     return cleaned
 
@@ -366,7 +368,8 @@ def ballot_answer(
     cleaned = _clean_choices(ballot, choices, comment)
     refusal = answer_refusal(ballot=ballot, user=user)
     if refusal:
-        raise ValidationError(refusal)
+        closed = bool(_refusal(ballot))
+        raise ValidationError(refusal, code="closed" if closed else "already_answered")
     uploads = list(attachments)
     _check_attachments(uploads)
     otp_confirm(user=user, code=code, purpose=Purpose.ANSWER, request=request)
@@ -458,11 +461,11 @@ def answer_record(
         ballot = BallotPage.objects.get(pk=ballot.pk)
         refusal = _refusal(ballot)
         if refusal:
-            raise ValidationError(refusal)
+            raise ValidationError(refusal, code="closed")
         now = timezone.now()
         answer = BallotAnswer.objects.filter(ballot=ballot, member=user).first()
         if answer is not None and not ballot.allow_change:
-            raise ValidationError(already)
+            raise ValidationError(already, code="already_answered")
         if answer is None:
             try:
                 with transaction.atomic():
@@ -476,7 +479,7 @@ def answer_record(
                         updated_at=now,
                     )
             except IntegrityError:
-                raise ValidationError(already) from None
+                raise ValidationError(already, code="already_answered") from None
         else:
             answer.version += 1
         _attach(

@@ -37,6 +37,7 @@ from wagtail.search import index
 
 from cabinet.permissions import Action, cabinet_policy
 from cabinet.roles import PRIME_MINISTER
+from cabinet.workflows import has_own_workflow
 
 ISSUER = "CHÍNH PHỦ"
 NUMBER_SUFFIX = "NQ-CP"
@@ -313,6 +314,8 @@ class ResolutionPage(Page):
         from cabinet.workflows import RESOLUTION_WORKFLOW, workflow_named
 
         return workflow_named(RESOLUTION_WORKFLOW)
+
+    has_workflow = property(has_own_workflow)
 
     def workflow_finished(self, *, user):
         from cabinet.resolutions.services import resolution_published

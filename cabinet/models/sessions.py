@@ -27,6 +27,7 @@ from wagtail.models import Page
 
 from cabinet.permissions import Action, cabinet_policy
 from cabinet.sessions.panels import DossierDocumentsPanel
+from cabinet.workflows import has_own_workflow
 
 
 def _reader_gate(page, request):
@@ -184,6 +185,8 @@ class SessionPage(MembersOnlyPage):
 
         return workflow_named(PROGRAMME_WORKFLOW)
 
+    has_workflow = property(has_own_workflow)
+
     def workflow_finished(self, *, user):
         from cabinet.sessions.services import session_issue
 
@@ -262,6 +265,8 @@ class AgendaItemPage(MembersOnlyPage):
         from cabinet.workflows import PROGRAMME_WORKFLOW, workflow_named
 
         return workflow_named(PROGRAMME_WORKFLOW)
+
+    has_workflow = property(has_own_workflow)
 
     def workflow_finished(self, *, user):
         from cabinet.sessions.services import session_programme_changed

@@ -161,15 +161,25 @@ def resolution_submit(*, user, page: ResolutionPage, request=None):
         raise ResolutionError(_("This resolution is already awaiting approval."))
     if page.is_signed:
         raise ResolutionError(_("This resolution is already signed."))
-    with transaction.atomic():
-        state = workflow.start(page, user)
-        audit_log(
-            action="ecabinet.resolution_submit",
-            instance=page,
-            user=user,
-            request=request,
-        )
-    return state
+    # The audit entry is written by ``resolution_submitted`` (workflow_submitted), so
+    # that a submission from Wagtail's editor is recorded the same way.
+    return workflow.start(page, user)
+
+
+def resolution_submitted(sender, instance, user, **kwargs) -> None:
+    """Audit every start of a resolution's approval, whichever screen started it."""
+    page = instance.content_object
+    page = getattr(page, "specific", page)
+    if isinstance(page, ResolutionPage):
+        audit_log(action="ecabinet.resolution_submit", instance=page, user=user)
+
+
+def connect_submit_audit() -> None:
+    from wagtail.signals import workflow_submitted
+
+    workflow_submitted.connect(
+        resolution_submitted, dispatch_uid="ecabinet.resolution_submitted"
+    )
 
 
 def _signature_task_state(page: ResolutionPage):

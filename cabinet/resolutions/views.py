@@ -16,9 +16,7 @@ from cabinet.models import ResolutionIndexPage
 from cabinet.resolutions.selectors import resolutions_published
 from cabinet.resolutions.services import signed_pdf_path
 from documents.signing import SigningError, config_from_settings, pdf_verify
-from documents.verification import report_lines
-
-VERIFY_MAX_BYTES = 30 * 1024 * 1024
+from documents.verification import pdf_upload_check, report_lines
 
 
 def resolution_pdf(request, page_id: int, file_name: str):
@@ -95,14 +93,7 @@ class VerifyForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > VERIFY_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": VERIFY_MAX_BYTES >> 20}
-            )
-        head = upload.read(1024)
-        upload.seek(0)
-        if b"%PDF-" not in head:
-            raise forms.ValidationError(_("This file is not a PDF."))
+        pdf_upload_check(upload)
         return upload
 
 

@@ -127,8 +127,13 @@ def console(request, session_id):
             "consent_block": pending_block,
             "speakers": speakers,
             "poll": selectors.open_poll(session),
+            "current_record": item_records.get(current.pk) if current else None,
             "poll_form": PollForm(
-                initial={"question": f"Thông qua: {current.title}" if current else ""}
+                initial={
+                    "question": _("Adopt: %(title)s") % {"title": current.title}
+                    if current
+                    else ""
+                }
             ),
             "minutes": Minutes.objects.filter(session=session).first(),
         },

@@ -180,3 +180,13 @@ def test_schema_docs_and_unknown_paths(client):
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     assert client.get("/api/nothing").json()["code"] == "not_found"
+
+
+def test_any_username_is_refused_cleanly_and_counted(member):
+    """Usernames are whatever an app sends: control characters, any script, long."""
+    for username in ["\x08 zhu\x85", "người dùng " * 10, "a" * 150]:
+        response = ApiClient().post(
+            "/auth/token", _sign_in_body(member, username=username, otp="123456")
+        )
+        assert response.status_code == 401
+        assert response.json()["code"] == "bad_credentials"

@@ -15,70 +15,34 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cabinet.models import BallotAnswer, BallotIndexPage, BallotPage
+from cabinet.models import BallotAnswer, BallotPage
 from tests.ballots.conftest import code_for
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.steps import ballot_draft_in_editor, editor_save_draft, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 User = get_user_model()
 TITLE = "Phiếu lấy ý kiến về dự thảo Nghị định về quản lý hoạt động đo đạc"
 
 
-def sign_in(browser, base_url, username):
-    context = browser.new_context(
-        locale="vi-VN", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.goto(base_url + "/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.fill("input[name=otp_token]", code_for(User.objects.get(username=username)))
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(base_url + "/admin/")
-    return page
-
-
 def test_draft_approve_twice_issue_answer_board_and_report(
     browser, live_server, demo_transactional, tmp_path
 ):
     base = live_server.url
-    index = BallotIndexPage.objects.get()
 
     # 1. The specialist drafts the ballot in Wagtail's editor.
     drafter = sign_in(browser, base, "chuyenvien")
-    drafter.goto(base + "/admin/ballots/")
-    drafter.locator(f"a[href$='/add/cabinet/ballotpage/{index.pk}/']").click()
-    drafter.fill("#id_title", TITLE)
-    matter = drafter.locator(".public-DraftEditor-content").first
-    matter.click()
-    drafter.keyboard.type("Bộ Tài nguyên và Môi trường trình dự thảo Nghị định.")
-    # Draftail copies its content into the form's hidden input after a pause; under
-    # load a save could otherwise post the matter empty.
-    drafter.wait_for_function(
-        "() => (document.querySelector('input[name=matter]') || {value: ''})"
-        ".value.includes('trình dự thảo Nghị định.')"
-    )
-    drafter.fill("#id_questions-0-text", "Đồng ý thông qua dự thảo Nghị định?")
-    deadline = timezone.localtime(timezone.now() + timedelta(days=2))
-    # Typed into the field without focusing it: Wagtail's date picker would open and,
-    # depending on timing, stay over the footer's buttons.
-    drafter.locator("#id_deadline").evaluate(
-        "(el, value) => { el.value = value;"
-        " el.dispatchEvent(new Event('change', {bubbles: true})); }",
-        deadline.strftime("%Y-%m-%d %H:%M"),
-    )
-    drafter.select_option(
-        "#id_presenting_ministry", label="Bộ Tài nguyên và Môi trường"
+    ballot_draft_in_editor(
+        drafter,
+        base,
+        title=TITLE,
+        matter="Bộ Tài nguyên và Môi trường trình dự thảo Nghị định.",
+        question="Đồng ý thông qua dự thảo Nghị định?",
+        ministry="Bộ Tài nguyên và Môi trường",
+        deadline=timezone.localtime(timezone.now() + timedelta(days=2)),
     )
     screenshot(drafter, "ballot-draft-editor")
-    # Wagtail 8 autosaves the new page as a draft while the specialist types; saving
-    # while that request is in flight would post the create form a second time.
-    drafter.wait_for_load_state("networkidle")
-    drafter.locator(
-        "footer button.action-save, .footer button.action-save"
-    ).first.click()
-    drafter.wait_for_url("**/admin/pages/*/edit/**")
+    editor_save_draft(drafter)
     ballot = BallotPage.objects.get(title=TITLE)
     drafter.goto(f"{base}/admin/ballots/{ballot.pk}/")
     with drafter.expect_navigation():

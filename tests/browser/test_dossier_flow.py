@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cabinet.models import (
     AgendaItemPage,
@@ -22,32 +21,9 @@ from cabinet.sessions.services import (
 from documents.models import Annotation, ReviewStatus
 from documents.samples import pdf_bytes
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_PASSWORD
-from tests.utils import totp_code
+from tests.browser.steps import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def sign_in(browser, live_server, username, *, phone=False):
-    options = (
-        {
-            "viewport": {"width": 390, "height": 844},
-            "is_mobile": True,
-            "has_touch": True,
-        }
-        if phone
-        else {"viewport": {"width": 1280, "height": 900}}
-    )
-    context = browser.new_context(locale="vi-VN", **options)
-    page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    device = TOTPDevice.objects.get(user__username=username)
-    page.get_by_label("Mã xác thực một lần").fill(totp_code(device.key))
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
-    return page
 
 
 @pytest.fixture
@@ -94,7 +70,7 @@ def test_ministry_uploads_specialist_approves_member_reads_and_notes(
     )
 
     # 1. The Ministry of Finance's focal officer uploads into their own item.
-    officer = sign_in(browser, live_server, "daumoi.btc")
+    officer = sign_in(browser, live_server.url, "daumoi.btc")
     officer.goto(live_server.url + "/admin/dossiers/")
     block = officer.locator(f"#item-{item.pk}")
     block.get_by_label("Tiêu đề").fill("Dự thảo Nghị định")
@@ -110,7 +86,7 @@ def test_ministry_uploads_specialist_approves_member_reads_and_notes(
 
     # 2. A specialist approves it in the Wagtail editor.
     dossier = DossierPage.objects.child_of(item).get()
-    specialist = sign_in(browser, live_server, "chuyenvien")
+    specialist = sign_in(browser, live_server.url, "chuyenvien")
     specialist.goto(live_server.url + f"/admin/pages/{dossier.pk}/edit/")
     assert specialist.get_by_text("du-thao-nghi-dinh.pdf").first.is_visible()
     screenshot(specialist, "dossier-3-review")
@@ -127,7 +103,7 @@ def test_ministry_uploads_specialist_approves_member_reads_and_notes(
     assert document.versions.get().review_status == ReviewStatus.APPROVED
 
     # 3. A member opens the reading room on a tablet-sized screen and writes a note.
-    member = sign_in(browser, live_server, "tv05")
+    member = sign_in(browser, live_server.url, "tv05")
     member.goto(live_server.url + session.url)
     assert member.get_by_role("heading", name=item.title).is_visible()
     screenshot(member, "dossier-4-reading-room")
@@ -150,7 +126,7 @@ def test_ministry_uploads_specialist_approves_member_reads_and_notes(
 
 def test_reading_room_fits_a_phone(browser, live_server, upcoming):
     session, _item = upcoming
-    phone = sign_in(browser, live_server, "tv12", phone=True)
+    phone = sign_in(browser, live_server.url, "tv12", phone=True)
     phone.goto(live_server.url + session.url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert phone.get_by_role("heading", level=1).is_visible()

@@ -23,32 +23,10 @@ from cabinet.sessions.selectors import members
 from cabinet.sessions.services import session_composition_default
 from cabinet.voting.chain import verify_chain
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_PASSWORD
+from tests.browser.steps import sign_in
 from tests.utils import totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def sign_in(browser, live_server, username, *, phone=False):
-    options = (
-        {
-            "viewport": {"width": 390, "height": 844},
-            "is_mobile": True,
-            "has_touch": True,
-        }
-        if phone
-        else {"viewport": {"width": 1280, "height": 900}}
-    )
-    context = browser.new_context(locale="en-US", **options)
-    page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    device = TOTPDevice.objects.get(user__username=username)
-    page.fill("input[name=otp_token]", totp_code(device.key))
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(live_server.url + "/admin/")
-    return page, device
 
 
 @pytest.fixture
@@ -83,7 +61,7 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
     everyone = list(members())
 
     # 1. The secretariat records attendance: 21 in the room, 4 remote, 2 absent.
-    secretary, _device = sign_in(browser, live_server, "chuyenvien")
+    secretary = sign_in(browser, live_server.url, "chuyenvien")
     secretary.goto(console_url)
     participants = {p.user_id: p for p in session.participants.all()}
     for index, member in enumerate(everyone):
@@ -112,7 +90,8 @@ def test_the_first_e_cabinet_session(browser, live_server, first_session, tmp_pa
     # 2. 25 members vote in favour with real codes; four remote on a phone.
     for index, member in enumerate(everyone[:25]):
         remote = index >= 21
-        page, device = sign_in(browser, live_server, member.username, phone=remote)
+        page = sign_in(browser, live_server.url, member.username, phone=remote)
+        device = TOTPDevice.objects.get(user=member)
         url = f"{live_server.url}/admin/sessions/{session.pk}/live/"
         page.goto(url + ("?remote=1" if remote else ""))
         refusals = []

@@ -12,7 +12,7 @@ from cabinet.models import (
     ResolutionPage,
 )
 from tests.browser.conftest import screenshot
-from tests.browser.test_dossier_flow import sign_in
+from tests.browser.steps import sign_in
 from tests.resolutions.conftest import awaiting, code_for, pki  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +24,7 @@ def test_prime_minister_signs_with_otp_and_the_public_downloads_the_pdf(
     live_server,
     awaiting,  # noqa: F811
 ):
-    page = sign_in(browser, live_server, "tv01")
+    page = sign_in(browser, live_server.url, "tv01")
     page.goto(f"{live_server.url}/admin/pages/{awaiting.pk}/edit/")
     screenshot(page, "resolution-edit-awaiting-signature")
     # the workflow's action in the footer menu leads to the signing page

@@ -90,11 +90,8 @@ def pdfsig(path: Path, nssdir: Path | None = None) -> str:
     ).stdout
 
 
-@needs_poppler
-def test_pdfsig_finds_the_signature_valid_and_trusted_and_a_flip_altered(
-    signed, pki, tmp_path
-):
-    nssdb = tmp_path / "nssdb"
+def nss_store(pki: Path, nssdb: Path) -> Path:
+    """An NSS certificate store that trusts the development CA, for ``pdfsig``."""
     nssdb.mkdir()
     subprocess.run(
         ["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True
@@ -114,6 +111,14 @@ def test_pdfsig_finds_the_signature_valid_and_trusted_and_a_flip_altered(
         ],
         check=True,
     )
+    return nssdb
+
+
+@needs_poppler
+def test_pdfsig_finds_the_signature_valid_and_trusted_and_a_flip_altered(
+    signed, pki, tmp_path
+):
+    nssdb = nss_store(pki, tmp_path / "nssdb")
     good = tmp_path / "signed.pdf"
     good.write_bytes(signed.pdf)
     report = pdfsig(good, nssdb)

@@ -20,6 +20,7 @@ from cabinet.resolutions.services import (
 )
 from documents.signing import SigningError
 from tests.resolutions.conftest import SUMMARY, code_for, user
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,26 @@ def test_a_signing_failure_changes_nothing(flow, settings):
         SignResolutionTask
     )
     assert actions(page, "ecabinet.resolution_sign_failed") == ["tv01"]
+
+
+def test_the_editor_offers_to_submit_a_draft_resolution(flow, client):
+    """Regression: without ``has_workflow`` the editor had no "Submit" for a draft."""
+    page = flow.draft()
+    login_verified(client, user("chuyenvien"))
+    assert page.has_workflow
+    response = client.get(f"/admin/pages/{page.pk}/edit/", HTTP_HOST="localhost")
+    assert 'name="action-submit"' in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["service", "editor"])
+def test_every_submission_is_audited_once(flow, path):
+    """The editor's "Submit" starts the workflow itself, not through the service."""
+    page = flow.draft()
+    if path == "service":
+        resolution_submit(user=user("chuyenvien"), page=page)
+    else:
+        page.get_workflow().start(page, user("chuyenvien"))
+    entries = PageLogEntry.objects.filter(
+        page=page, action="ecabinet.resolution_submit"
+    )
+    assert [e.user.username for e in entries] == ["chuyenvien"]

@@ -8,6 +8,7 @@ from documents.models import ReviewStatus
 from documents.permissions import readable_documents
 from documents.services import document_upload
 from tests.sessions.conftest import pdf_upload, user
+from tests.utils import login_verified
 
 
 def approve(page, approver):
@@ -96,3 +97,15 @@ def test_programme_approval_issues_the_session_and_invites_everyone(
         Notification.objects.filter(kind="invitation", recipient=user("tv05")).count()
         == 1
     )
+
+
+def test_the_editor_offers_to_submit_a_programme_for_approval(tree, client):
+    """Regression: pages name their workflow in ``get_workflow`` and Wagtail's own
+    ``has_workflow`` looked only at workflows assigned in its settings, so the
+    editor never showed "Submit" for a session programme."""
+    login_verified(client, user("chuyenvien"))
+    for page in (tree.session, tree.btc_item):
+        assert page.has_workflow
+        response = client.get(f"/admin/pages/{page.pk}/edit/", HTTP_HOST="localhost")
+        assert response.status_code == 200
+        assert 'name="action-submit"' in response.content.decode()

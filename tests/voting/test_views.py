@@ -74,6 +74,11 @@ def test_a_session_run_through_the_console_and_the_live_view(
         in response.content.decode()
     )
     assert tree.btc_item.record.outcome == "consent"
+    # the adopted item says so once, and is not offered for debate again
+    row = _console_row(response.content.decode(), tree.btc_item.title)
+    assert row.count("Thông qua theo danh mục không thảo luận") == 1
+    assert "Thông qua không thảo luận theo danh mục" not in row
+    assert "Xem xét" not in row
 
     client.post(console_url, {"action": "item", "item": tree.btp_item.pk})
     assert record_of(tree.session).current_item_id == tree.btp_item.pk
@@ -144,6 +149,9 @@ def test_a_session_run_through_the_console_and_the_live_view(
         "1 tán thành, 0 không tán thành, 0 không biểu quyết trên tổng số 27 "
         "Thành viên Chính phủ: không thông qua"
     ) in (response.content.decode())
+    # the decided item shows its result instead of another "Open the vote"
+    assert 'id="item-result"' in response.content.decode()
+    assert "Mở biểu quyết" not in response.content.decode()
     response = client.post(console_url, {"action": "close"}, follow=True)
     assert "Phiên họp đã bế mạc." in response.content.decode()
 
@@ -183,3 +191,9 @@ def test_a_session_run_through_the_console_and_the_live_view(
     found = client.post(receipt_url, {"receipt": vote.receipt}).content.decode()
     assert "Đã tìm thấy: phiếu số 1 trong chuỗi." in found
     assert "Chuỗi được tính lại từ các phiếu đã lưu là toàn vẹn." in found
+
+
+def _console_row(html: str, title: str) -> str:
+    """The console's table row of the item titled ``title``."""
+    start = html.index(f"{title}</td>")
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
