@@ -17,9 +17,9 @@ from cabinet.voting.services import (
     session_close,
     session_open,
 )
-from tests.api.conftest import backup_code, otp_for, sign_in
+from tests.api.conftest import backup_code, sign_in
 from tests.sessions.conftest import user
-from tests.utils import totp_code
+from tests.utils import fresh_code, totp_code
 from tests.voting.conftest import record_presence
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +40,12 @@ def running(tree, secretary):
     return poll_open(user=secretary, item=tree.btc_item, question="Thông qua Nghị định")
 
 
-def next_code(member) -> str:
-    """The authenticator's code after the one used to sign in.
-
-    Like ``next_code(member)``, but allowing for django-otp's drift: a sign-in
-    whose code was checked just after a step boundary moves the accepted window back
-    by one step, and the code of "now + 30 s" would then be refused.
-    """
+def used_code(member) -> str:
+    """The code of the step django-otp last accepted for ``member`` (a replay)."""
     device = TOTPDevice.objects.get(user=member, confirmed=True)
-    now = int(time.time()) // device.step
-    step = max(device.last_t + 1, now + device.drift - device.tolerance)
-    return totp_code(device.key, offset_seconds=(step - now) * device.step)
+    return totp_code(
+        device.key, offset_seconds=device.last_t * device.step - int(time.time())
+    )
 
 
 def away():
@@ -78,7 +73,7 @@ def test_a_member_away_checks_in_and_votes_remotely(tree, running):
     assert live["quorum"] == {"present": 21, "total": 27, "needed": 18, "reached": True}
     cast = app.post(
         f"/polls/{running.pk}/vote",
-        {"choice": "for", "otp": next_code(member)},
+        {"choice": "for", "otp": fresh_code(member.username)},
     )
     assert cast.status_code == 201, cast.content
     vote = Vote.objects.get(poll=running, member=member)
@@ -157,7 +152,7 @@ def test_the_live_state_shows_the_vote_and_my_own_vote_only(
     assert poll["vote_url"] == f"/api/v1/polls/{running.pk}/vote"
     app.post(
         f"/polls/{running.pk}/vote",
-        {"choice": "against", "otp": next_code(member)},
+        {"choice": "against", "otp": fresh_code(member.username)},
     )
     poll = app.get(f"/sessions/{tree.session.pk}/live").json()["poll"]
     assert poll["mine"]["choice"] == "against"
@@ -175,7 +170,7 @@ def test_the_live_state_shows_the_vote_and_my_own_vote_only(
 def test_a_vote_with_a_wrong_code_records_nothing(tree, running):
     member = user("tv05")
     app = sign_in(member)
-    wrong = "000000" if next_code(member) != "000000" else "111111"
+    wrong = "000000" if fresh_code(member.username) != "000000" else "111111"
     refused = app.post(f"/polls/{running.pk}/vote", {"choice": "for", "otp": wrong})
     assert refused.status_code == 400
     assert refused.json()["code"] == "otp_invalid"
@@ -186,14 +181,15 @@ def test_a_vote_with_a_wrong_code_records_nothing(tree, running):
     other = user("tv06")
     again = sign_in(other)
     replayed = again.post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": otp_for(other)}
+        f"/polls/{running.pk}/vote", {"choice": "for", "otp": used_code(other)}
     )
     assert replayed.status_code == 400
     assert replayed.json()["code"] == "otp_replayed"
     assert not Vote.objects.exists()
     # after a wrong code the authenticator waits before it checks another
     throttled = app.post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": next_code(member)}
+        f"/polls/{running.pk}/vote",
+        {"choice": "for", "otp": fresh_code(member.username)},
     )
     assert throttled.status_code == 429
     assert throttled.json()["code"] == "otp_throttled"
@@ -212,7 +208,7 @@ def test_a_second_vote_is_refused_where_changes_are_not_allowed(
     member = user("tv05")
     app = sign_in(member)
     first = app.post(
-        f"/polls/{final.pk}/vote", {"choice": "for", "otp": next_code(member)}
+        f"/polls/{final.pk}/vote", {"choice": "for", "otp": fresh_code(member.username)}
     )
     assert first.status_code == 201
     second = app.post(
@@ -233,13 +229,15 @@ def test_a_vote_after_the_close_is_refused_and_the_result_is_shown(
     voter = user("tv02")
     Vote.objects.filter(poll=running).delete()
     sign_in(voter).post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": next_code(voter)}
+        f"/polls/{running.pk}/vote",
+        {"choice": "for", "otp": fresh_code(voter.username)},
     )
     closed = poll_close(user=secretary, poll=running)
     member = user("tv05")
     app = sign_in(member)
     late = app.post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": next_code(member)}
+        f"/polls/{running.pk}/vote",
+        {"choice": "for", "otp": fresh_code(member.username)},
     )
     assert late.status_code == 409
     assert late.json()["code"] == "poll_closed"
@@ -261,12 +259,14 @@ def test_a_vote_after_the_close_is_refused_and_the_result_is_shown(
 def test_assistants_and_members_not_present_cannot_vote(tree, running):
     assistant = user("troly")
     refused = sign_in(assistant).post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": next_code(assistant)}
+        f"/polls/{running.pk}/vote",
+        {"choice": "for", "otp": fresh_code(assistant.username)},
     )
     assert refused.status_code == 403
     absent = away()
     not_present = sign_in(absent).post(
-        f"/polls/{running.pk}/vote", {"choice": "for", "otp": next_code(absent)}
+        f"/polls/{running.pk}/vote",
+        {"choice": "for", "otp": fresh_code(absent.username)},
     )
     assert not_present.status_code == 409
     assert not_present.json()["code"] == "not_present"
