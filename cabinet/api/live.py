@@ -192,6 +192,12 @@ def poll_out(poll: Poll, *, user, session: SessionPage) -> dict:
     counts = dict.fromkeys(Choice.values, 0)
     for vote in votes:
         counts[vote.choice] += 1
+    if closed:  # the result sealed at close, with the chain head
+        counts = {
+            Choice.IN_FAVOUR: poll.in_favour,
+            Choice.AGAINST: poll.against,
+            Choice.ABSTAIN: poll.abstain,
+        }
     mine = next((v for v in votes if v.member_id == user.pk), None)
     show = closed or runs
     return {
