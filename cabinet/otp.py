@@ -93,11 +93,12 @@ def _used_step(device: TOTPDevice, code: str) -> bool:
     if not code.isdigit():
         return False
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    now = totp.t()
+    now = totp.t()  # counts the device's drift, as ``last_t`` does
     for offset in range(-device.tolerance, device.tolerance + 1):
         step = now + offset
         if step <= device.last_t:
-            totp.time = (step * device.step) + device.t0
+            # the time whose (drifted) step is ``step``: the drift is counted once
+            totp.time = ((step - device.drift) * device.step) + device.t0
             if totp.token() == int(code):
                 return True
     return False

@@ -103,6 +103,19 @@ def test_a_code_from_the_previous_step_is_accepted_once_then_never_again(demo):
     assert refused.value.reason == "replayed"
 
 
+def test_a_replay_after_a_skewed_clock_is_still_said_to_be_a_replay(demo):
+    """A code of the previous step moves the device's drift back one step (django-otp
+    follows the phone's clock); using that code again is a replay, not a wrong code."""
+    device = device_of("tv04")
+    previous = totp_code(device.key, offset_seconds=-30)
+    otp_confirm(user=device.user, code=previous, purpose=Purpose.ANSWER)
+    device.refresh_from_db()
+    assert device.drift == -1
+    with pytest.raises(OTPError) as refused:
+        otp_confirm(user=device.user, code=previous, purpose=Purpose.VOTE)
+    assert refused.value.reason == "replayed"
+
+
 def test_brute_force_is_throttled_even_for_the_right_code(demo):
     device = device_of("tv03")
     user = device.user
