@@ -66,6 +66,9 @@ STORAGES = {
 
 # HTTPS only. The TLS proxy in front sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The API's per-address rate limits read the client from X-Forwarded-For, whose last
+# hop is the address the one TLS proxy (docker/nginx) saw.
+NINJA_NUM_PROXIES = 1
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
