@@ -16,6 +16,8 @@ Invariants:
 from __future__ import annotations
 
 import logging
+import time as clock
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
@@ -24,6 +26,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.conf import Conf
 from django_q.tasks import async_task
 from wagtail.users.models import UserProfile
 
@@ -39,7 +43,7 @@ from cabinet.notifications.kinds import render
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-DELIVER_TASK = "cabinet.notifications.tasks.deliver"
+DELIVER_TASK = "cabinet.notifications.tasks.deliver_batch"
 
 
 def _setting(name: str, default):
@@ -200,9 +204,67 @@ def _deliveries_for(
     return deliveries
 
 
-def deliveries_enqueue(delivery_ids: Iterable[int]) -> None:
-    for delivery_id in delivery_ids:
-        async_task(DELIVER_TASK, delivery_id, task_name=f"deliver:{delivery_id}")
+def deliveries_enqueue(delivery_ids: Iterable[int]) -> int:
+    """Queue the deliveries in tasks of up to NOTIFY_BATCH_SIZE, one channel per task
+    (a slow channel does not hold up the other); returns the number of tasks.
+
+    One task per delivery made the queue the bottleneck: each enqueue is a row in the
+    ORM broker, each run a claim, a result and an acknowledgement.
+    """
+    ids = sorted(set(delivery_ids))
+    if not ids:
+        return 0
+    size = max(1, _setting("NOTIFY_BATCH_SIZE", 50))
+    by_channel: dict[str, list[int]] = {}
+    for pk, channel in (
+        Delivery.objects.filter(pk__in=ids).values_list("pk", "channel").order_by("pk")
+    ):
+        by_channel.setdefault(channel, []).append(pk)
+    batches = [
+        group[i : i + size]
+        for _channel, group in sorted(by_channel.items())
+        for i in range(0, len(group), size)
+    ]
+    broker = get_broker()
+
+    def enqueue():
+        for batch in batches:
+            async_task(
+                DELIVER_TASK,
+                batch,
+                broker=broker,
+                task_name=f"deliver:{batch[0]}+{len(batch) - 1}",
+            )
+
+    if Conf.SYNC:  # each task runs right here: no transaction around the sends
+        enqueue()
+    else:
+        # django-q2's ORM broker closes the connection before each enqueue outside a
+        # transaction (close_old_connections); one transaction keeps it and commits
+        # every task at once.
+        with transaction.atomic(using=Conf.ORM or "default"):
+            enqueue()
+    return len(batches)
+
+
+def deliveries_attempt(delivery_ids: list[int]) -> dict[str, int]:
+    """One task's deliveries, in order; past NOTIFY_BATCH_SECONDS the rest goes back
+    on the queue in a task of its own, so that a slow gateway cannot keep the task
+    running into django-q2's timeout. Returns the count of each outcome."""
+    budget = _setting("NOTIFY_BATCH_SECONDS", 30)
+    started = clock.monotonic()
+    outcomes: Counter = Counter()
+    for index, delivery_id in enumerate(delivery_ids):
+        if index and clock.monotonic() - started > budget:
+            rest = delivery_ids[index:]
+            Delivery.objects.filter(pk__in=rest, queued_at__isnull=False).update(
+                queued_at=timezone.now()
+            )
+            deliveries_enqueue(rest)
+            outcomes["requeued"] += len(rest)
+            break
+        outcomes[delivery_attempt(delivery_id)] += 1
+    return dict(outcomes)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -5,11 +5,21 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from cabinet.models import Urgency
-from cabinet.notifications.services import deliveries_sweep, delivery_attempt, notify
+from cabinet.notifications.services import (
+    deliveries_attempt,
+    deliveries_sweep,
+    delivery_attempt,
+    notify,
+)
 
 
 def deliver(delivery_id: int) -> str:
+    """One delivery (tasks queued before deliveries were batched)."""
     return delivery_attempt(delivery_id)
+
+
+def deliver_batch(delivery_ids: list[int]) -> dict[str, int]:
+    return deliveries_attempt(delivery_ids)
 
 
 def sweep() -> int:

@@ -341,6 +341,10 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_REQUEUE_SECONDS = env_int("NOTIFY_REQUEUE_SECONDS", 900)
+# Deliveries of one channel per queued task, and how long a task sends before it puts
+# the rest back on the queue (well under the queue's timeout of 60 s).
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 50)
+NOTIFY_BATCH_SECONDS = env_int("NOTIFY_BATCH_SECONDS", 30)
 # Functions listing what is overdue, for the daily staff digest (ballots add theirs).
 NOTIFY_OVERDUE_PROVIDERS: list[str] = []
 
