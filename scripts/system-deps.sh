@@ -2,12 +2,14 @@
 # Debian packages the test suite needs: headless Chromium for browser tests, poppler
 # (pdfsig, pdftoppm) for PDF checks, oathtool for real TOTP codes, DejaVu fonts for
 # Vietnamese PDFs, certutil for pdfsig's trust store, gettext for translations,
-# Tesseract with its Vietnamese model for OCR of scanned dossier PDFs (archive search).
+# Tesseract with its Vietnamese model for OCR of scanned dossier PDFs (archive search),
+# nginx to run the production proxy's configuration (tests/ops/test_proxy.py).
 # Installs what is missing when running as root; otherwise says what to install.
 set -euo pipefail
 
 packages=(chromium poppler-utils oathtool fonts-dejavu-core libnss3-tools gettext)
 packages+=(tesseract-ocr tesseract-ocr-vie)  # archive search: OCR
+packages+=(nginx)  # the proxy test runs docker/nginx's config in a real nginx
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
