@@ -37,7 +37,9 @@ from search.query import SORT_DATE, SearchHit, SearchQuery, SearchResults
 from search.records import SearchRecord
 from search.scope import Scope
 
-BATCH = 200
+# Records per transaction: the import's batch size, so that an import batch is one
+# index write (FTS5 writes a segment per savepoint).
+BATCH = 250
 # Words found in more than half of the records weigh nothing in BM25 (FTS5 clamps
 # their idf to ~0) yet cost the most to match: in an archive of this many records
 # or more they are left out of the match (unless nothing else is left).
