@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -55,6 +56,31 @@ def fold(value: str) -> str:
     """Lower case, no combining marks, "đ" as "d"; NFC and NFD input alike."""
     folded = unicodedata.normalize("NFC", value or "").translate(_table()).lower()
     return COMBINING.sub("", folded)
+
+
+class FoldedChunks(dict):
+    """Whitespace-separated chunks of text and their folded words, filled on demand.
+
+    One per batch of texts: a batch repeats a few tens of thousands of distinct
+    chunks, so each is folded once instead of once per occurrence."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        words = self[chunk] = tuple(WORD.findall(fold(chunk)))
+        return words
+
+
+def folded_word_list(value: str, chunks: FoldedChunks | None = None) -> list[str]:
+    """``WORD.findall(fold(value))``, several times faster on long texts.
+
+    Exact, because :func:`fold` works character by character once the text is NFC,
+    and whitespace folds to itself, is never part of a word and ends the context
+    ``lower()`` looks at (the final sigma): folding each whitespace-separated chunk
+    on its own gives the same words as folding the whole text.
+    """
+    if chunks is None:
+        chunks = FoldedChunks()
+    pieces = unicodedata.normalize("NFC", value or "").split()
+    return list(chain.from_iterable(map(chunks.__getitem__, pieces)))
 
 
 def terms(query: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +71,12 @@ class SearchRecord:
 
     def content_hash(self) -> str:
         """Changes whenever anything stored changes; unchanged records are skipped."""
-        data = asdict(self)
+        # The fields as asdict() would give them, without its deep copy of the text.
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data["reader_ids"] = list(self.reader_ids)
         data["date"] = self.date.isoformat() if self.date else None
         encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(SearchRecord))

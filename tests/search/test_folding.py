@@ -5,7 +5,8 @@ import unicodedata
 
 import pytest
 
-from search.folding import fold, fold_aligned
+from search.backends.database import word_pairs, word_pairs_text
+from search.folding import WORD, FoldedChunks, fold, fold_aligned, folded_word_list
 from search.highlight import mark, snippet
 from search.query import SORT_DATE, SearchQuery
 from search.scope import Scope
@@ -36,6 +37,29 @@ def find(text, **query):
 )
 def test_fold(text, folded):
     assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  ",
+        "Nghị quyết số 68/NQ-CP, ngày 24/6/2019: Đồng ý!",
+        unicodedata.normalize("NFD", "Nghị quyết thường kỳ, Đà Nẵng"),
+        "x\u0301y a \u0301b \u0323\u0301 c",  # marks with no letter, after spaces
+        "İstanbul ΟΔΟΣ ΟΔΟΣ.ΑΒ ΑΣ'Β Σ",  # dotted capital I, final sigma
+        "a\u00a0b\u2000c\u3000d\x1fe\tf\ng",  # spaces other than " "
+        "snake_case __ - -- … “trích dẫn” ǅ ß ﬁ",
+    ],
+)
+def test_folded_words_chunk_by_chunk_are_those_of_the_whole_text(text):
+    """Indexing folds each distinct whitespace-separated chunk once; the words must
+    be exactly those of folding the whole text, and the pairs those of word_pairs."""
+    chunks = FoldedChunks()
+    words = WORD.findall(fold(text))
+    assert folded_word_list(text, chunks) == words
+    assert folded_word_list(text, chunks) == words  # from the cache this time
+    assert word_pairs_text(words) == " ".join(word_pairs(words))
 
 
 def test_aligned_folding_keeps_every_offset():

@@ -106,6 +106,49 @@ def test_import_twice_changes_nothing_and_a_changed_record_is_updated(tmp_path):
     assert search_json("sua doi")[0]["external_id"] == "vbpl-142850"
 
 
+def test_a_reimported_text_replaces_its_words_in_the_index(tmp_path):
+    archive_import(path=write(tmp_path / "a.jsonl", RECORDS))
+    assert search_json("thong nhat")[0]["external_id"] == "vbpl-1"
+    changed = [
+        RECORDS[0],
+        dict(RECORDS[1], text="Điều 1. Ủy quyền\nChính phủ ủy quyền Bộ trưởng."),
+        RECORDS[2],
+        dict(RECORDS[0], id="vbpl-new", title="Luật Đất đai", text="Đường đồng ruộng."),
+    ]
+    report = archive_import(path=write(tmp_path / "b.jsonl", changed))
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 2)
+    assert "vbpl-1" not in [hit["external_id"] for hit in search_json("thong nhat")]
+    assert search_json("uy quyen bo truong")[0]["external_id"] == "vbpl-1"
+    assert search_json("duong dong ruong")[0]["external_id"] == "vbpl-new"
+
+
+def test_the_index_holds_folded_words_and_their_pairs(tmp_path):
+    """What the SQLite FTS5 table stores: folded words, and neighbouring words
+    joined by "_" within the title and within the body."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 table is SQLite's")
+    text = unicodedata.normalize("NFD", "Điều 2. Đồng ý,  thông\u00a0qua!")
+    record = dict(RECORDS[0], title="Luật Thanh niên", text=text)
+    archive_import(path=write(tmp_path / "a.jsonl", [record]))
+    pk = ArchiveRecord.objects.get(external_id="vbpl-142850").pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT title, number, body, pairs FROM search_archive_fts "
+            "WHERE rowid = %s",
+            [pk],
+        )
+        assert cursor.fetchall() == [
+            (
+                "luat thanh nien",
+                "57 2020 qh14",
+                "dieu 2 dong y thong qua",
+                "luat_thanh thanh_nien dieu_2 2_dong dong_y y_thong thong_qua",
+            )
+        ]
+
+
 def test_an_interrupted_import_resumes_where_it_stopped(tmp_path, monkeypatch):
     records = [
         dict(RECORDS[0], id=f"doc-{n}", title=f"Văn bản số {n}") for n in range(10)
